@@ -1,0 +1,52 @@
+"""API shapes of accounts and sign-in."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, EmailStr, Field
+
+from subdesk.models import Account
+
+
+class SignUp(BaseModel):
+    email: EmailStr
+    password: str = Field(min_length=1, max_length=256)
+    name: str | None = Field(default=None, max_length=200)
+    country: str = Field(min_length=2, max_length=2, examples=["US"])
+    region: str | None = Field(default=None, max_length=6, examples=["CA"])
+    locale: str | None = Field(default="en", examples=["en", "de"])
+
+
+class SignIn(BaseModel):
+    email: EmailStr
+    password: str = Field(min_length=1, max_length=256)
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_at: datetime
+
+
+class AccountOut(BaseModel):
+    id: uuid.UUID
+    email: str | None
+    name: str | None
+    country: str
+    region: str | None
+    locale: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, account: Account) -> AccountOut:
+        return cls(
+            id=account.id,
+            email=account.email,
+            name=account.name,
+            country=account.country,
+            region=account.region,
+            locale=account.locale,
+            created_at=account.created_at,
+        )

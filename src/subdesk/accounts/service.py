@@ -1,0 +1,96 @@
+"""Account use cases: sign up, sign in with a bearer token, and resolve a token to its account."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from subdesk.accounts import rules
+from subdesk.accounts.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
+from subdesk.audit.log import Actor, record
+from subdesk.context import Work
+from subdesk.errors import Conflict, NotAuthenticated
+from subdesk.models import Account, ApiToken
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def sign_up(
+    work: Work,
+    *,
+    email: str,
+    password: str,
+    name: str | None,
+    country: str,
+    region: str | None,
+    locale: str | None,
+) -> Account:
+    rules.check_password(password)
+    email = email.strip().lower()
+    country = rules.normalise_country(country)
+    account = Account(
+        email=email,
+        password_hash=hash_password(password),
+        name=name,
+        country=country,
+        region=rules.normalise_region(country, region),
+        locale=rules.normalise_locale(locale),
+        created_at=work.now,
+    )
+    if find_by_email(work.session, email) is not None:
+        raise Conflict("An account with this email already exists.", code="email_taken", field="email")
+    work.session.add(account)
+    work.session.flush()
+    record(
+        work.session,
+        actor=Actor.customer(account.id),
+        action="account.created",
+        entity=("account", account.id),
+        account_id=account.id,
+        after={"country": account.country, "region": account.region, "locale": account.locale},
+        now=work.now,
+    )
+    return account
+
+
+def find_by_email(session: Session, email: str) -> Account | None:
+    query = select(Account).where(func.lower(Account.email) == email.strip().lower())
+    return session.scalars(query).first()
+
+
+def issue_token(work: Work, *, email: str, password: str) -> tuple[str, ApiToken]:
+    """Check the password and issue a bearer token; the same error for every failure."""
+    account = find_by_email(work.session, email)
+    if account is None or account.closed_at is not None or account.password_hash is None:
+        verify_password(DUMMY_HASH, password)
+        raise NotAuthenticated("Wrong email or password.", code="invalid_credentials")
+    if not verify_password(account.password_hash, password):
+        raise NotAuthenticated("Wrong email or password.", code="invalid_credentials")
+    if needs_rehash(account.password_hash):
+        account.password_hash = hash_password(password)
+    token = secrets.token_urlsafe(32)
+    row = ApiToken(
+        account_id=account.id,
+        token_hash=token_digest(token),
+        created_at=work.now,
+        expires_at=work.now + timedelta(days=work.settings.token_ttl_days),
+    )
+    work.session.add(row)
+    return token, row
+
+
+def account_for_token(work: Work, token: str) -> Account:
+    query = select(ApiToken).where(ApiToken.token_hash == token_digest(token))
+    row = work.session.scalars(query).first()
+    if row is None or row.revoked_at is not None or row.expires_at <= work.now:
+        raise NotAuthenticated("Sign in again: this token is not valid.", code="invalid_token")
+    account = work.session.get(Account, row.account_id)
+    if account is None or account.closed_at is not None:
+        raise NotAuthenticated("Sign in again: this token is not valid.", code="invalid_token")
+    return account

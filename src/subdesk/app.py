@@ -1,0 +1,92 @@
+"""create_app(): the FastAPI application with its routers, error handlers and health check."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from subdesk import __version__
+from subdesk.accounts.api import router as accounts_router
+from subdesk.accounts.ratelimit import SignInLimiter
+from subdesk.billing.api import router as billing_router
+from subdesk.billing.gateway import PaymentGateway
+from subdesk.billing.sandbox import SandboxGateway
+from subdesk.catalog.api import router as catalog_router
+from subdesk.clock import Clock, SystemClock
+from subdesk.config import Settings
+from subdesk.context import Runtime
+from subdesk.db import Database
+from subdesk.errors import SubdeskError
+from subdesk.receipts import ReceiptSigner
+from subdesk.subscriptions.api import router as subscriptions_router
+
+log = logging.getLogger("subdesk")
+
+DESCRIPTION = """The subscription desk: plans, honest auto-renewal, click-to-cancel,
+refunds under the money-back guarantee, and signed receipts anyone can verify.
+
+Errors are `{"error": {"code", "message", "field"}}` with a 4xx status. Money is
+`{"amount": <minor units>, "currency": "<ISO 4217>"}`. Operations that move money or
+change a subscription honour an `Idempotency-Key` header."""
+
+
+def build_runtime(settings: Settings, clock: Clock | None = None, gateway: PaymentGateway | None = None) -> Runtime:
+    clock = clock or SystemClock()
+    if settings.signing_key:
+        signer = ReceiptSigner.from_seed(settings.signing_key)
+    else:
+        signer = ReceiptSigner.from_file(Path(settings.signing_key_file))
+    return Runtime(settings=settings, clock=clock, gateway=gateway or SandboxGateway(clock), signer=signer)
+
+
+def create_app(
+    settings: Settings | None = None, *, runtime: Runtime | None = None, database: Database | None = None
+) -> FastAPI:
+    settings = settings or (runtime.settings if runtime else Settings())
+    app = FastAPI(title="subdesk", version=__version__, description=DESCRIPTION)
+    app.state.runtime = runtime or build_runtime(settings)
+    app.state.database = database or Database(settings.database_url)
+    app.state.sign_in_limiter = SignInLimiter(settings.sign_in_attempts_per_minute)
+    for router in (accounts_router, catalog_router, billing_router, subscriptions_router):
+        app.include_router(router)
+    _install_error_handlers(app)
+
+    @app.get("/healthz", tags=["operations"])
+    def healthz(request: Request) -> dict[str, str]:
+        with request.app.state.database.transaction() as session:
+            session.execute(text("SELECT 1"))
+        return {"status": "ok", "version": __version__}
+
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(SubdeskError)
+    async def subdesk_error(_request: Request, exc: SubdeskError) -> JSONResponse:
+        return JSONResponse(exc.as_body(), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "Invalid request."}
+        field = ".".join(str(part) for part in first["loc"] if part not in ("body", "query", "path", "header"))
+        message = f"{field}: {first['msg']}" if field else str(first["msg"])
+        body = {"error": {"code": "invalid_request", "message": message, "field": field or None}}
+        return JSONResponse(body, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        body = {"error": {"code": code, "message": str(exc.detail), "field": None}}
+        return JSONResponse(body, status_code=exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error", exc_info=exc)
+        body = {"error": {"code": "internal_error", "message": "Something went wrong on our side.", "field": None}}
+        return JSONResponse(body, status_code=500)

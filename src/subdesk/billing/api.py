@@ -1,0 +1,70 @@
+"""Billing endpoints: payment methods and invoices."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from subdesk.billing import invoices, payment_methods
+from subdesk.billing.schemas import CardIn, InvoiceOut, PaymentMethodOut
+from subdesk.http import Bearer, as_customer, parse_uuid
+from subdesk.schemas import ERRORS
+
+router = APIRouter(prefix="/api/v1", tags=["billing"], responses=ERRORS)  # type: ignore[arg-type]
+
+
+@router.post("/payment-methods", response_model=PaymentMethodOut, status_code=201)
+def add_payment_method(body: CardIn, request: Request, bearer: Bearer) -> object:
+    return as_customer(
+        request,
+        bearer,
+        lambda work, account: PaymentMethodOut.of(
+            payment_methods.add_card(
+                work,
+                account.id,
+                number=body.card_number,
+                exp_month=body.exp_month,
+                exp_year=body.exp_year,
+                cvc=body.cvc,
+            )
+        ),
+        status=201,
+    )
+
+
+@router.get("/payment-methods", response_model=list[PaymentMethodOut])
+def list_payment_methods(request: Request, bearer: Bearer) -> object:
+    return as_customer(
+        request,
+        bearer,
+        lambda work, account: [
+            PaymentMethodOut.of(m) for m in payment_methods.list_methods(work, account.id)
+        ],
+    )
+
+
+@router.delete("/payment-methods/{method_id}", status_code=204, response_class=Response)
+def remove_payment_method(method_id: str, request: Request, bearer: Bearer) -> Response:
+    method = parse_uuid(method_id, "payment_method_id")
+    as_customer(
+        request,
+        bearer,
+        lambda work, account: payment_methods.remove_method(work, account.id, method) or {},
+    )
+    return Response(status_code=204)
+
+
+@router.get("/invoices", response_model=list[InvoiceOut])
+def list_invoices(request: Request, bearer: Bearer) -> object:
+    return as_customer(
+        request,
+        bearer,
+        lambda work, account: [InvoiceOut.of(*row) for row in invoices.list_invoices(work, account.id)],
+    )
+
+
+@router.get("/invoices/{invoice_id}", response_model=InvoiceOut)
+def get_invoice(invoice_id: str, request: Request, bearer: Bearer) -> object:
+    found = parse_uuid(invoice_id, "invoice_id")
+    return as_customer(
+        request, bearer, lambda work, account: InvoiceOut.of(*invoices.get_invoice(work, account.id, found))
+    )

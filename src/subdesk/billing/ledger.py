@@ -1,0 +1,119 @@
+"""Moving money: capture a charge with its invoice, refund a payment — each recorded and audited."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from subdesk.audit.log import record
+from subdesk.context import Work
+from subdesk.errors import Conflict
+from subdesk.models import Invoice, Payment, PaymentMethod, Refund, Subscription
+from subdesk.money import Money
+
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def random_code(length: int) -> str:
+    return "".join(secrets.choice(CROCKFORD) for _ in range(length))
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeRequest:
+    kind: str  # initial | renewal | proration
+    amount: Money
+    period_number: int
+    first_paid: bool
+    description: str
+    period_start: datetime
+    period_end: datetime
+    idempotency_key: str
+
+
+def capture(
+    work: Work, subscription: Subscription, method: PaymentMethod, request: ChargeRequest
+) -> Payment:
+    """Charge the card and record the payment and its invoice; a decline raises, writing nothing."""
+    charge = work.gateway.charge(method.gateway_token, request.amount, request.idempotency_key)
+    payment = Payment(
+        account_id=subscription.account_id,
+        subscription_id=subscription.id,
+        kind=request.kind,
+        period_number=request.period_number,
+        first_paid=request.first_paid,
+        amount_minor=request.amount.amount,
+        currency=request.amount.currency,
+        gateway_charge_id=charge.charge_id,
+        idempotency_key=request.idempotency_key,
+        captured_at=work.now,
+    )
+    work.session.add(payment)
+    work.session.flush()
+    invoice = Invoice(
+        number=f"INV-{work.now:%Y%m%d}-{random_code(6)}",
+        account_id=subscription.account_id,
+        subscription_id=subscription.id,
+        payment_id=payment.id,
+        description=request.description,
+        amount_minor=request.amount.amount,
+        currency=request.amount.currency,
+        period_start=request.period_start,
+        period_end=request.period_end,
+        issued_at=work.now,
+    )
+    work.session.add(invoice)
+    record(
+        work.session,
+        actor=work.actor,
+        action="payment.captured",
+        entity=("payment", payment.id),
+        account_id=subscription.account_id,
+        subscription_id=subscription.id,
+        after={"kind": request.kind, **request.amount.as_dict(), "invoice": invoice.number},
+        now=work.now,
+    )
+    return payment
+
+
+def refundable(payment: Payment) -> int:
+    return payment.amount_minor - payment.refunded_minor
+
+
+def refund(work: Work, payment: Payment, amount: int, *, reason: str, idempotency_key: str) -> Refund:
+    """Refund part or all of a payment through the gateway; never beyond what was captured."""
+    if amount <= 0 or amount > refundable(payment):
+        raise Conflict(
+            f"At most {refundable(payment)} can be refunded of this payment.",
+            code="refund_exceeds_captured",
+            field="amount",
+        )
+    money = Money(amount, payment.currency)
+    receipt = work.gateway.refund(payment.gateway_charge_id, money, idempotency_key)
+    before = payment.refunded_minor
+    payment.refunded_minor = before + amount
+    row = Refund(
+        payment_id=payment.id,
+        account_id=payment.account_id,
+        subscription_id=payment.subscription_id,
+        amount_minor=amount,
+        currency=payment.currency,
+        reason=reason,
+        gateway_refund_id=receipt.refund_id,
+        idempotency_key=idempotency_key,
+        created_at=work.now,
+    )
+    work.session.add(row)
+    work.session.flush()
+    record(
+        work.session,
+        actor=work.actor,
+        action="refund.created",
+        entity=("refund", row.id),
+        account_id=payment.account_id,
+        subscription_id=payment.subscription_id,
+        before={"refunded": before},
+        after={"refunded": payment.refunded_minor, **money.as_dict(), "reason": reason},
+        now=work.now,
+    )
+    return row

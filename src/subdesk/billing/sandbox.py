@@ -1,0 +1,143 @@
+"""A sandbox card processor that behaves like a real one, driven by published test cards.
+
+    4242 4242 4242 4242   approved (Visa)          5555 5555 5555 4444  approved (Mastercard)
+    4000 0000 0000 0002   generic decline          4000 0000 0000 9995  insufficient funds
+    4000 0000 0000 0069   expired card (hard)      4000 0000 0000 9979  stolen card (hard)
+    4000 0000 0000 0119   processing error         4000 0000 0000 0341  added, every charge declined
+
+A "processing error" card raises GatewayUnavailable, as a network error would.
+Charges and refunds remember their idempotency keys: a repeat returns the first
+answer. A card whose expiry has passed is refused when added. The token names the
+card's outcome (never its number), so tokens stay usable across processes.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import dataclass, field
+
+from subdesk.billing.gateway import (
+    CardDeclined,
+    CardToken,
+    Charge,
+    GatewayUnavailable,
+    InvalidCard,
+    RefundReceipt,
+)
+from subdesk.clock import Clock
+from subdesk.money import Money
+
+# Test card number -> the outcome every charge on it has.
+OUTCOMES: dict[str, str] = {
+    "4000000000000002": "generic_decline",
+    "4000000000009995": "insufficient_funds",
+    "4000000000000069": "expired_card",
+    "4000000000009979": "stolen_card",
+    "4000000000000341": "generic_decline",
+    "4000000000000119": "processing_error",
+}
+# outcome -> (message, hard)
+DECLINES: dict[str, tuple[str, bool]] = {
+    "generic_decline": ("The card was declined.", False),
+    "insufficient_funds": ("The card has insufficient funds.", False),
+    "expired_card": ("The card has expired.", True),
+    "stolen_card": ("The card was reported stolen.", True),
+}
+
+
+def luhn_valid(number: str) -> bool:
+    digits = [int(d) for d in reversed(number)]
+    total = sum(digits[0::2]) + sum(sum(divmod(2 * d, 10)) for d in digits[1::2])
+    return total % 10 == 0
+
+
+def card_brand(number: str) -> str:
+    if number.startswith("4"):
+        return "visa"
+    if number[:2] in {"51", "52", "53", "54", "55"} or "2221" <= number[:4] <= "2720":
+        return "mastercard"
+    if number[:2] in {"34", "37"}:
+        return "amex"
+    return "card"
+
+
+@dataclass
+class _Ledger:
+    refunded: dict[str, int] = field(default_factory=dict)  # charge id -> minor units
+    answers: dict[str, Charge | RefundReceipt | CardDeclined] = field(default_factory=dict)
+
+
+class SandboxGateway:
+    """In-process processor state, shared by the threads of one process."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._ledger = _Ledger()
+        self._lock = threading.Lock()
+
+    def tokenize_card(self, number: str, exp_month: int, exp_year: int, cvc: str) -> CardToken:
+        number = "".join(number.split()).replace("-", "")
+        self._check_card(number, exp_month, exp_year, cvc)
+        token = f"tok_{OUTCOMES.get(number, 'approve')}_{secrets.token_hex(12)}"
+        return CardToken(token, card_brand(number), number[-4:], exp_month, exp_year)
+
+    def _check_card(self, number: str, exp_month: int, exp_year: int, cvc: str) -> None:
+        if not (number.isdigit() and 12 <= len(number) <= 19 and luhn_valid(number)):
+            raise InvalidCard("The card number is not valid.", field="card_number")
+        if not 1 <= exp_month <= 12:
+            raise InvalidCard("The expiry month must be 1 to 12.", field="exp_month")
+        today = self._clock.now()
+        if (exp_year, exp_month) < (today.year, today.month):
+            raise InvalidCard("The card has expired.", field="exp_year")
+        if not (cvc.isdigit() and len(cvc) in (3, 4)):
+            raise InvalidCard("The security code must be 3 or 4 digits.", field="cvc")
+
+    def charge(self, token: str, amount: Money, idempotency_key: str) -> Charge:
+        with self._lock:
+            earlier = self._ledger.answers.get(idempotency_key)
+            if earlier is not None:
+                if isinstance(earlier, CardDeclined):
+                    raise earlier
+                if not isinstance(earlier, Charge):
+                    raise GatewayUnavailable("Idempotency key reused for another operation.")
+                return earlier
+            outcome = token.removeprefix("tok_").rpartition("_")[0]
+            if outcome == "processing_error":
+                # Not remembered: a network error is retried with the same key.
+                raise GatewayUnavailable("The payment processor could not be reached; try again.")
+            if outcome != "approve":
+                message, hard = DECLINES.get(outcome, ("Unknown card.", True))
+                declined = CardDeclined(message, decline_code=outcome, hard=hard)
+                self._ledger.answers[idempotency_key] = declined
+                raise declined
+            # Like the token, the charge id carries what a refund must check.
+            charge_id = f"ch_{amount.currency}{amount.amount}_{secrets.token_hex(12)}"
+            charge = Charge(charge_id, amount)
+            self._ledger.answers[idempotency_key] = charge
+            return charge
+
+    def refund(self, charge_id: str, amount: Money, idempotency_key: str) -> RefundReceipt:
+        with self._lock:
+            earlier = self._ledger.answers.get(idempotency_key)
+            if isinstance(earlier, RefundReceipt):
+                return earlier
+            captured = _captured(charge_id)
+            already = self._ledger.refunded.get(charge_id, 0)
+            if amount.currency != captured.currency or already + amount.amount > captured.amount:
+                raise InvalidCard("Refund exceeds the captured amount.", code="refund_too_large")
+            self._ledger.refunded[charge_id] = already + amount.amount
+            receipt = RefundReceipt("re_" + secrets.token_hex(12), charge_id, amount)
+            self._ledger.answers[idempotency_key] = receipt
+            return receipt
+
+    def refunded_total(self, charge_id: str) -> int:
+        with self._lock:
+            return self._ledger.refunded.get(charge_id, 0)
+
+
+def _captured(charge_id: str) -> Money:
+    head = charge_id.removeprefix("ch_").partition("_")[0]
+    if len(head) < 4 or not head[3:].isdigit():
+        raise InvalidCard("Unknown charge.", code="unknown_charge")
+    return Money(int(head[3:]), head[:3])

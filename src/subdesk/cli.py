@@ -1,0 +1,79 @@
+"""The `subdesk` command: serve the API, migrate the database, load demo data."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+from subdesk.config import Settings
+
+app = typer.Typer(
+    help="subdesk, the subscription desk. Configure with SUBDESK_* environment variables "
+    "(SUBDESK_DATABASE_URL selects the database; SQLite in ./var by default).",
+    no_args_is_help=True,
+)
+console = Console()
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date (Alembic migrations; safe to repeat)."""
+    from subdesk import migrate as migrations
+
+    settings = Settings()
+    migrations.upgrade(settings.database_url)
+    console.print(f"[green]Database is up to date[/green] ({_safe_url(settings.database_url)})")
+
+
+@app.command()
+def demo() -> None:
+    """Create the demo catalog (USD and EUR plans) and demo customers; safe to repeat."""
+    from subdesk.app import build_runtime
+    from subdesk.catalog.demo import DEMO_PASSWORD, seed_catalog, seed_customers
+    from subdesk.context import Work
+    from subdesk.db import Database
+
+    migrate()
+    settings = Settings()
+    database = Database(settings.database_url)
+    runtime = build_runtime(settings)
+    with database.transaction() as session:
+        work = Work(session, runtime)
+        plans = seed_catalog(work)
+        customers = seed_customers(work)
+    database.dispose()
+    console.print(f"Demo data: {plans} new plans, {customers} new customers.")
+    console.print(f"Sign in as alice@example.com with the password [bold]{DEMO_PASSWORD}[/bold].")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option(None, help="Address to listen on (default SUBDESK_HOST or 127.0.0.1)."),
+    port: int = typer.Option(None, help="Port (default SUBDESK_PORT or 8000)."),
+    workers: int = typer.Option(1, help="Number of API processes."),
+    auto_migrate: bool = typer.Option(True, help="Run migrations before serving."),
+) -> None:
+    """Serve the JSON API (and its OpenAPI docs at /docs)."""
+    import uvicorn
+
+    settings = Settings()
+    if auto_migrate:
+        migrate()
+    console.print(f"subdesk on http://{host or settings.host}:{port or settings.port}  (docs at /docs)")
+    uvicorn.run(
+        "subdesk.asgi:app",
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        log_level="info",
+    )
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+if __name__ == "__main__":
+    app()

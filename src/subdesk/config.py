@@ -1,0 +1,25 @@
+"""Settings from the environment (prefix SUBDESK_); SQLite in ./var by default."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///var/subdesk.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SUBDESK_", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    # Base64 of a 32-byte Ed25519 seed; when unset a key file beside the data is used.
+    signing_key: str | None = None
+    signing_key_file: str = "var/signing.key"
+    # What "cancel now" refunds outside the money-back guarantee.
+    refund_policy: Literal["none", "pro_rata"] = "none"
+    token_ttl_days: int = 30
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Attempts allowed per sign-in key (email or address) per minute.
+    sign_in_attempts_per_minute: int = 10

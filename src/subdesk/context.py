@@ -1,0 +1,47 @@
+"""What a unit of work carries: the session, the clock, the gateway, the signer and who acts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from subdesk.audit.log import SYSTEM, Actor
+from subdesk.billing.gateway import PaymentGateway
+from subdesk.clock import Clock
+from subdesk.config import Settings
+from subdesk.receipts import ReceiptSigner
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    """The long-lived parts, built once per process."""
+
+    settings: Settings
+    clock: Clock
+    gateway: PaymentGateway
+    signer: ReceiptSigner
+
+
+@dataclass(frozen=True, slots=True)
+class Work:
+    """One transaction's worth of context, handed to every service function."""
+
+    session: Session
+    runtime: Runtime
+    actor: Actor = SYSTEM
+    client_ip: str | None = None
+    user_agent: str | None = None
+
+    @property
+    def now(self) -> datetime:
+        return self.runtime.clock.now()
+
+    @property
+    def gateway(self) -> PaymentGateway:
+        return self.runtime.gateway
+
+    @property
+    def settings(self) -> Settings:
+        return self.runtime.settings

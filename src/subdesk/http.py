@@ -1,0 +1,152 @@
+"""What every endpoint shares: the unit of work per request, bearer auth and idempotent replays."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
+
+from subdesk import idempotency
+from subdesk.accounts.service import account_for_token
+from subdesk.audit.log import SYSTEM, Actor
+from subdesk.context import Runtime, Work
+from subdesk.db import Database
+from subdesk.errors import InvalidRequest, NotAuthenticated, NotFound
+from subdesk.models import Account, IdempotencyRecord
+
+_bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/auth/token")
+
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="Repeat a request with the same key to get the same answer, never a second effect.",
+    ),
+]
+
+Handler = Callable[[Work, Account], BaseModel | list[Any] | dict[str, Any]]
+
+
+def runtime_of(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def database_of(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+def _work(request: Request, session: Any, actor: Actor = SYSTEM) -> Work:
+    client = request.client.host if request.client else None
+    return Work(
+        session=session,
+        runtime=runtime_of(request),
+        actor=actor,
+        client_ip=client,
+        user_agent=request.headers.get("user-agent"),
+    )
+
+
+def public(request: Request, handler: Callable[[Work], Any], status: int = 200) -> JSONResponse:
+    """Run `handler` in one transaction without a signed-in customer."""
+    with database_of(request).transaction() as session:
+        result = handler(_work(request, session))
+    return JSONResponse(jsonable_encoder(result), status_code=status)
+
+
+def as_customer(
+    request: Request,
+    bearer: HTTPAuthorizationCredentials | None,
+    handler: Handler,
+    *,
+    status: int = 200,
+    idempotency_key: str | None = None,
+    payload: Any = None,
+) -> JSONResponse:
+    """Authenticate, run `handler` in one transaction, and replay a repeated Idempotency-Key."""
+    if bearer is None:
+        raise NotAuthenticated("Sign in first: send Authorization: Bearer <token>.")
+    key = _checked_key(idempotency_key)
+    scope = f"{request.method} {request.url.path}"
+    fingerprint = idempotency.request_fingerprint(payload)
+    try:
+        return _run(request, bearer.credentials, handler, status, scope, key, fingerprint)
+    except IntegrityError:
+        if key is None:
+            raise
+        # A parallel request with the same key committed first: answer as it did.
+        return _replay_after_race(request, bearer.credentials, scope, key, fingerprint)
+
+
+def _checked_key(key: str | None) -> str | None:
+    if key is None:
+        return None
+    if not key.strip() or len(key) > idempotency.MAX_KEY_LENGTH:
+        raise InvalidRequest(
+            f"An Idempotency-Key is 1 to {idempotency.MAX_KEY_LENGTH} characters.",
+            code="invalid_idempotency_key",
+            field="Idempotency-Key",
+        )
+    return key
+
+
+def _run(
+    request: Request,
+    token: str,
+    handler: Handler,
+    status: int,
+    scope: str,
+    key: str | None,
+    fingerprint: str,
+) -> JSONResponse:
+    with database_of(request).transaction() as session:
+        work = _work(request, session)
+        account = account_for_token(work, token)
+        work = _work(request, session, Actor.customer(account.id))
+        account_scope = f"{account.id}:{scope}"
+        if key is not None:
+            stored = idempotency.replay(session, account_scope, key, fingerprint)
+            if stored is not None:
+                return JSONResponse(stored[1], status_code=stored[0])
+        body = jsonable_encoder(handler(work, account))
+        if key is not None:
+            session.add(
+                IdempotencyRecord(
+                    scope=account_scope,
+                    key=key,
+                    request_hash=fingerprint,
+                    status_code=status,
+                    response=body,
+                    created_at=work.now,
+                )
+            )
+            session.flush()
+    return JSONResponse(body, status_code=status)
+
+
+def _replay_after_race(
+    request: Request, token: str, scope: str, key: str, fingerprint: str
+) -> JSONResponse:
+    with database_of(request).transaction() as session:
+        account = account_for_token(_work(request, session), token)
+        stored = idempotency.replay(session, f"{account.id}:{scope}", key, fingerprint)
+    if stored is None:
+        raise InvalidRequest("The request could not be completed; try again.", code="retry")
+    return JSONResponse(stored[1], status_code=stored[0])
+
+
+def parse_uuid(value: str, field: str) -> uuid.UUID:
+    """Path ids that are not UUIDs are simply not found, like any other unknown id."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise NotFound("Not found.", field=field) from None

@@ -1,0 +1,28 @@
+"""Every table of subdesk, imported here so Alembic and the services see one metadata."""
+
+from subdesk.models.accounts import Account, ApiToken, PaymentMethod
+from subdesk.models.audit import AuditEvent, IdempotencyRecord
+from subdesk.models.base import Base
+from subdesk.models.billing import Invoice, Payment, Refund
+from subdesk.models.catalog import Disclosure, Plan, Product, Service, product_services
+from subdesk.models.subscriptions import Cancellation, Consent, Subscription
+
+__all__ = [
+    "Account",
+    "ApiToken",
+    "AuditEvent",
+    "Base",
+    "Cancellation",
+    "Consent",
+    "Disclosure",
+    "IdempotencyRecord",
+    "Invoice",
+    "Payment",
+    "PaymentMethod",
+    "Plan",
+    "Product",
+    "Refund",
+    "Service",
+    "Subscription",
+    "product_services",
+]

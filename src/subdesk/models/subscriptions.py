@@ -1,0 +1,69 @@
+"""Subscription tables: the subscription, its consent record and its cancellations."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from subdesk.models.base import Base, uuid_pk
+
+
+class Subscription(Base):
+    __tablename__ = "subscriptions"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), index=True)
+    plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("plans.id"))
+    payment_method_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("payment_methods.id"))
+    channel: Mapped[str] = mapped_column(String(20), default="direct")
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    auto_renew: Mapped[bool]
+    started_at: Mapped[datetime]
+    trial_ends_at: Mapped[datetime | None]
+    # Paid periods are counted from the anchor so month-end dates never drift.
+    anchor_at: Mapped[datetime]
+    period_number: Mapped[int]
+    current_period_start: Mapped[datetime]
+    current_period_end: Mapped[datetime] = mapped_column(index=True)
+    access_ends_at: Mapped[datetime | None]
+    canceled_at: Mapped[datetime | None]
+    pending_plan_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("plans.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Consent(Base):
+    """Proof of the auto-renewal consent: what was shown, when, from where. Never deleted."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    subscription_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("subscriptions.id"), index=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), index=True)
+    disclosure_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("disclosures.id"))
+    disclosure_version: Mapped[int]
+    given_at: Mapped[datetime]
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(400))
+
+
+class Cancellation(Base):
+    __tablename__ = "cancellations"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    public_id: Mapped[str] = mapped_column(String(20), unique=True)
+    subscription_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("subscriptions.id"), index=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), index=True)
+    mode: Mapped[str] = mapped_column(String(12))  # "now" | "period_end"
+    status: Mapped[str] = mapped_column(String(12))  # "confirmed" | "revoked"
+    requested_at: Mapped[datetime]
+    effective_at: Mapped[datetime]
+    refund_minor: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str | None] = mapped_column(Text)
+    refund_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("refunds.id"))
+    receipt: Mapped[dict[str, Any]] = mapped_column(JSON)

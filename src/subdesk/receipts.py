@@ -1,0 +1,78 @@
+"""Ed25519-signed receipts anyone holding the public key can verify.
+
+A receipt is `{"payload": {...}, "key_id": ..., "signature": ...}`; the signature
+covers the purpose prefix and the canonical JSON of the payload (sorted keys, no
+spaces), so a single changed byte fails verification.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+PURPOSE = b"subdesk-receipt-v1:"
+
+
+def canonical_json(payload: dict[str, Any]) -> bytes:
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class ReceiptSigner:
+    def __init__(self, private_key: Ed25519PrivateKey) -> None:
+        self._key = private_key
+        raw = private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        self.public_key_b64 = _b64(raw)
+        self.key_id = "ed25519-" + hashlib.sha256(raw).hexdigest()[:12]
+
+    @classmethod
+    def from_seed(cls, seed_b64: str) -> ReceiptSigner:
+        return cls(Ed25519PrivateKey.from_private_bytes(_unb64(seed_b64)))
+
+    @classmethod
+    def from_file(cls, path: Path) -> ReceiptSigner:
+        """Load the key file, creating it (owner-only) on first run."""
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(_b64(os.urandom(32)))
+        return cls.from_seed(path.read_text().strip())
+
+    def sign(self, payload: dict[str, Any]) -> dict[str, Any]:
+        signature = self._key.sign(PURPOSE + canonical_json(payload))
+        return {"payload": payload, "key_id": self.key_id, "signature": _b64(signature)}
+
+    def public_keys(self) -> list[dict[str, str]]:
+        return [{"key_id": self.key_id, "algorithm": "Ed25519", "public_key": self.public_key_b64}]
+
+    def verify(self, receipt: dict[str, Any]) -> bool:
+        return verify_receipt(receipt, {self.key_id: self.public_key_b64})
+
+
+def verify_receipt(receipt: dict[str, Any], public_keys: dict[str, str]) -> bool:
+    """True only if the receipt was signed by one of `public_keys` (key id -> base64url)."""
+    try:
+        key = Ed25519PublicKey.from_public_bytes(_unb64(public_keys[receipt["key_id"]]))
+        key.verify(_unb64(receipt["signature"]), PURPOSE + canonical_json(receipt["payload"]))
+    except (InvalidSignature, KeyError, TypeError, ValueError):
+        return False
+    return True

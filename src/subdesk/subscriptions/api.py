@@ -1,0 +1,132 @@
+"""Subscription endpoints: subscribe, read, auto-renew, change plan, cancel, receipts, history."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request
+
+from subdesk.context import Work
+from subdesk.http import Bearer, IdempotencyKey, as_customer, parse_uuid, runtime_of
+from subdesk.models import Account
+from subdesk.receipts import verify_receipt
+from subdesk.schemas import ERRORS
+from subdesk.subscriptions import cancellation, lifecycle, purchase, queries, repository
+from subdesk.subscriptions.schemas import (
+    AutoRenewIn,
+    CancelIn,
+    CancellationOut,
+    CancellationPreviewOut,
+    HistoryEventOut,
+    PlanChangeIn,
+    PlanChangeOut,
+    PublicKeysOut,
+    SubscribeIn,
+    SubscriptionOut,
+    VerifyIn,
+    VerifyOut,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["subscriptions"], responses=ERRORS)  # type: ignore[arg-type]
+
+
+@router.post("/subscriptions", response_model=SubscriptionOut, status_code=201)
+def subscribe(body: SubscribeIn, request: Request, bearer: Bearer, key: IdempotencyKey = None) -> object:
+    def handler(work: Work, account: Account) -> SubscriptionOut:
+        order = purchase.Purchase(**body.model_dump(), idempotency_key=key or str(uuid.uuid4()))
+        subscription = purchase.subscribe(work, account.id, order)
+        return queries.describe(work, [subscription])[0]
+
+    return as_customer(
+        request, bearer, handler, status=201, idempotency_key=key, payload=body.model_dump()
+    )
+
+
+@router.get("/subscriptions", response_model=list[SubscriptionOut])
+def list_subscriptions(request: Request, bearer: Bearer) -> object:
+    return as_customer(request, bearer, lambda w, a: queries.list_subscriptions(w, a.id))
+
+
+@router.get("/subscriptions/{subscription_id}", response_model=SubscriptionOut)
+def get_subscription(subscription_id: str, request: Request, bearer: Bearer) -> object:
+    sid = parse_uuid(subscription_id, "subscription_id")
+    return as_customer(request, bearer, lambda w, a: queries.get_subscription(w, a.id, sid))
+
+
+@router.put("/subscriptions/{subscription_id}/auto-renew", response_model=SubscriptionOut)
+def set_auto_renew(
+    subscription_id: str, body: AutoRenewIn, request: Request, bearer: Bearer, key: IdempotencyKey = None
+) -> object:
+    sid = parse_uuid(subscription_id, "subscription_id")
+
+    def handler(work: Work, account: Account) -> SubscriptionOut:
+        subscription = lifecycle.set_auto_renew(work, account.id, sid, body.enabled)
+        return queries.describe(work, [subscription])[0]
+
+    return as_customer(request, bearer, handler, idempotency_key=key, payload=body.model_dump())
+
+
+@router.put("/subscriptions/{subscription_id}/plan", response_model=PlanChangeOut)
+def change_plan(
+    subscription_id: str, body: PlanChangeIn, request: Request, bearer: Bearer, key: IdempotencyKey = None
+) -> object:
+    sid = parse_uuid(subscription_id, "subscription_id")
+
+    def handler(work: Work, account: Account) -> PlanChangeOut:
+        charge_key = key or str(uuid.uuid4())
+        subscription, kind = lifecycle.change_plan(work, account.id, sid, body.plan_id, charge_key)
+        return PlanChangeOut(change=kind.value, subscription=queries.describe(work, [subscription])[0])
+
+    return as_customer(request, bearer, handler, idempotency_key=key, payload=body.model_dump())
+
+
+@router.get("/subscriptions/{subscription_id}/cancellation", response_model=CancellationPreviewOut)
+def preview_cancellation(subscription_id: str, request: Request, bearer: Bearer) -> object:
+    sid = parse_uuid(subscription_id, "subscription_id")
+    return as_customer(
+        request, bearer, lambda w, a: CancellationPreviewOut.of(cancellation.preview(w, a.id, sid))
+    )
+
+
+@router.post("/subscriptions/{subscription_id}/cancel", response_model=CancellationOut)
+def cancel(
+    subscription_id: str, body: CancelIn, request: Request, bearer: Bearer, key: IdempotencyKey = None
+) -> object:
+    sid = parse_uuid(subscription_id, "subscription_id")
+
+    def handler(work: Work, account: Account) -> CancellationOut:
+        return CancellationOut.of(cancellation.cancel(work, account.id, sid, body.when, body.reason))
+
+    return as_customer(request, bearer, handler, idempotency_key=key, payload=body.model_dump())
+
+
+@router.get("/subscriptions/{subscription_id}/history", response_model=list[HistoryEventOut])
+def history(subscription_id: str, request: Request, bearer: Bearer) -> object:
+    sid = parse_uuid(subscription_id, "subscription_id")
+    return as_customer(
+        request, bearer, lambda w, a: [HistoryEventOut.of(e) for e in queries.history(w, a.id, sid)]
+    )
+
+
+@router.get("/cancellations/{cancellation_id}", response_model=CancellationOut)
+def get_cancellation(cancellation_id: str, request: Request, bearer: Bearer) -> object:
+    return as_customer(
+        request,
+        bearer,
+        lambda w, a: CancellationOut.of(
+            repository.cancellation_by_public_id(w.session, a.id, cancellation_id)
+        ),
+    )
+
+
+@router.post("/receipts/verify", response_model=VerifyOut, tags=["receipts"])
+def verify(body: VerifyIn, request: Request) -> VerifyOut:
+    """Anyone may check a receipt; the answer is only whether subdesk signed exactly this."""
+    keys = {k["key_id"]: k["public_key"] for k in runtime_of(request).signer.public_keys()}
+    return VerifyOut(valid=verify_receipt(body.receipt, keys))
+
+
+@router.get("/licenses/public-key", response_model=PublicKeysOut, tags=["receipts"])
+def public_keys(request: Request) -> PublicKeysOut:
+    """The keys that verify receipts (and, later, offline license tokens), each with its id."""
+    return PublicKeysOut.model_validate({"keys": runtime_of(request).signer.public_keys()})

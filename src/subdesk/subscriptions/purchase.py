@@ -1,0 +1,121 @@
+"""Buying a subscription: explicit auto-renewal consent, the first charge, the consent record."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from subdesk.audit.log import record
+from subdesk.billing import ledger
+from subdesk.billing.payment_methods import get_method
+from subdesk.catalog.service import current_disclosure, get_plan
+from subdesk.context import Work
+from subdesk.errors import Conflict, InvalidRequest
+from subdesk.models import Consent, Plan, Subscription
+from subdesk.money import Money
+from subdesk.subscriptions.periods import Period, period_bounds
+from subdesk.subscriptions.rules import Status
+from subdesk.subscriptions.snapshot import snapshot
+
+
+@dataclass(frozen=True, slots=True)
+class Purchase:
+    plan_id: uuid.UUID
+    payment_method_id: uuid.UUID
+    auto_renew_consent: bool
+    disclosure_version: int | None
+    idempotency_key: str
+
+
+def subscribe(work: Work, account_id: uuid.UUID, purchase: Purchase) -> Subscription:
+    """Start a subscription; without consent, with a declined card or an unknown plan nothing is written."""
+    if purchase.auto_renew_consent is not True:
+        raise InvalidRequest(
+            "Tick the auto-renewal box to agree to automatic renewal before subscribing.",
+            code="consent_required",
+            field="auto_renew_consent",
+        )
+    plan = get_plan(work.session, purchase.plan_id)
+    if not plan.active:
+        raise Conflict("This plan is no longer sold.", code="plan_unavailable", field="plan_id")
+    disclosure = current_disclosure(work.session, plan.id)
+    if purchase.disclosure_version not in (None, disclosure.version):
+        raise Conflict(
+            "The terms of this plan changed since you saw them; review them and try again.",
+            code="disclosure_outdated",
+            field="disclosure_version",
+        )
+    method = get_method(work, account_id, purchase.payment_method_id)
+    subscription = _new_subscription(work, account_id, plan, method.id)
+    work.session.add(subscription)
+    work.session.flush()
+    if subscription.status == Status.ACTIVE:
+        ledger.capture(work, subscription, method, _first_charge(plan, subscription, purchase))
+    work.session.add(
+        Consent(
+            subscription_id=subscription.id,
+            account_id=account_id,
+            disclosure_id=disclosure.id,
+            disclosure_version=disclosure.version,
+            given_at=work.now,
+            ip_address=work.client_ip,
+            user_agent=(work.user_agent or "")[:400] or None,
+        )
+    )
+    record(
+        work.session,
+        actor=work.actor,
+        action="subscription.created",
+        entity=("subscription", subscription.id),
+        account_id=account_id,
+        subscription_id=subscription.id,
+        before=None,
+        after={**snapshot(subscription), "disclosure_version": disclosure.version},
+        now=work.now,
+    )
+    return subscription
+
+
+def _new_subscription(
+    work: Work, account_id: uuid.UUID, plan: Plan, method_id: uuid.UUID
+) -> Subscription:
+    now = work.now
+    trial_end = now + timedelta(days=plan.trial_days) if plan.trial_days else None
+    anchor = trial_end or now
+    if trial_end is not None:
+        status, number, start, end = Status.TRIALING, 0, now, trial_end
+    else:
+        start, end = period_bounds(anchor, Period(plan.period), 1)
+        status, number = Status.ACTIVE, 1
+    return Subscription(
+        id=uuid.uuid4(),
+        account_id=account_id,
+        plan_id=plan.id,
+        payment_method_id=method_id,
+        channel="direct",
+        status=status.value,
+        auto_renew=True,
+        started_at=now,
+        trial_ends_at=trial_end,
+        anchor_at=anchor,
+        period_number=number,
+        current_period_start=start,
+        current_period_end=end,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _first_charge(plan: Plan, subscription: Subscription, purchase: Purchase) -> ledger.ChargeRequest:
+    price = plan.intro_price_minor if plan.intro_price_minor is not None else plan.renewal_price_minor
+    return ledger.ChargeRequest(
+        kind="initial",
+        amount=Money(price, plan.currency),
+        period_number=1,
+        first_paid=True,
+        description=f"{plan.name}, first {plan.period}",
+        period_start=subscription.current_period_start,
+        period_end=subscription.current_period_end,
+        idempotency_key=f"purchase:{subscription.account_id}:{purchase.idempotency_key}",
+    )

@@ -1,0 +1,48 @@
+"""Read models of a customer's subscriptions, loading their plans in one query."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from subdesk.audit.log import subscription_history
+from subdesk.context import Work
+from subdesk.models import AuditEvent, Plan, Subscription
+from subdesk.subscriptions import repository
+from subdesk.subscriptions.schemas import SubscriptionOut
+
+
+def _plans(work: Work, subscriptions: list[Subscription]) -> dict[uuid.UUID, Plan]:
+    ids = {s.plan_id for s in subscriptions} | {
+        s.pending_plan_id for s in subscriptions if s.pending_plan_id
+    }
+    if not ids:
+        return {}
+    return {p.id: p for p in work.session.scalars(select(Plan).where(Plan.id.in_(ids)))}
+
+
+def describe(work: Work, subscriptions: list[Subscription]) -> list[SubscriptionOut]:
+    plans = _plans(work, subscriptions)
+    return [
+        SubscriptionOut.of(
+            s,
+            plans[s.plan_id],
+            plans[s.pending_plan_id] if s.pending_plan_id else None,
+            work.now,
+        )
+        for s in subscriptions
+    ]
+
+
+def list_subscriptions(work: Work, account_id: uuid.UUID) -> list[SubscriptionOut]:
+    return describe(work, repository.list_owned(work.session, account_id))
+
+
+def get_subscription(work: Work, account_id: uuid.UUID, subscription_id: uuid.UUID) -> SubscriptionOut:
+    return describe(work, [repository.get_owned(work.session, account_id, subscription_id)])[0]
+
+
+def history(work: Work, account_id: uuid.UUID, subscription_id: uuid.UUID) -> list[AuditEvent]:
+    repository.get_owned(work.session, account_id, subscription_id)
+    return subscription_history(work.session, subscription_id)

@@ -1,0 +1,214 @@
+"""API shapes of subscriptions, cancellations, receipts and history."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from subdesk.billing.refunds import RefundBasis
+from subdesk.models import AuditEvent, Cancellation, Plan, Subscription
+from subdesk.schemas import MoneyOut
+from subdesk.subscriptions.cancellation import Preview, When
+from subdesk.subscriptions.views import next_charge, protection
+
+
+class SubscribeIn(BaseModel):
+    plan_id: uuid.UUID
+    payment_method_id: uuid.UUID
+    auto_renew_consent: bool = Field(
+        description="The separate, unticked auto-renewal box. Must be true to subscribe."
+    )
+    disclosure_version: int | None = Field(
+        default=None, description="The version of the terms the customer saw."
+    )
+
+
+class AutoRenewIn(BaseModel):
+    enabled: bool
+
+
+class PlanChangeIn(BaseModel):
+    plan_id: uuid.UUID
+
+
+class CancelIn(BaseModel):
+    when: When
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class PlanRef(BaseModel):
+    id: uuid.UUID
+    code: str
+    name: str
+    seats: int
+    period: str
+
+
+class NextChargeOut(BaseModel):
+    date: datetime
+    amount: MoneyOut
+
+
+class SubscriptionOut(BaseModel):
+    id: uuid.UUID
+    plan: PlanRef
+    pending_plan: PlanRef | None
+    status: str
+    channel: str
+    auto_renew: bool
+    started_at: datetime
+    trial_ends_at: datetime | None
+    current_period_start: datetime
+    current_period_end: datetime
+    protected: bool
+    protected_until: datetime | None
+    next_charge: NextChargeOut | None
+    no_further_charges: bool
+
+    @classmethod
+    def of(
+        cls, sub: Subscription, plan: Plan, pending: Plan | None, now: datetime
+    ) -> SubscriptionOut:
+        charge = next_charge(sub, plan, pending)
+        shield = protection(sub, now)
+        return cls(
+            id=sub.id,
+            plan=_plan_ref(plan),
+            pending_plan=_plan_ref(pending) if pending else None,
+            status=sub.status,
+            channel=sub.channel,
+            auto_renew=sub.auto_renew,
+            started_at=sub.started_at,
+            trial_ends_at=sub.trial_ends_at,
+            current_period_start=sub.current_period_start,
+            current_period_end=sub.current_period_end,
+            protected=shield.protected,
+            protected_until=shield.until,
+            next_charge=NextChargeOut(
+                date=charge.date, amount=MoneyOut.from_money(charge.amount)
+            )
+            if charge
+            else None,
+            no_further_charges=charge is None,
+        )
+
+
+def _plan_ref(plan: Plan) -> PlanRef:
+    return PlanRef(id=plan.id, code=plan.code, name=plan.name, seats=plan.seats, period=plan.period)
+
+
+CHOICE_TITLES = {
+    When.PERIOD_END: "Stop the renewal: stay protected until the end date, no further charges",
+    When.NOW: "Cancel now: protection ends, refund as shown",
+}
+
+
+class ChoiceOut(BaseModel):
+    when: When
+    title: str
+    refund: MoneyOut
+    refund_basis: RefundBasis
+    protected_until: datetime
+
+
+class CancellationPreviewOut(BaseModel):
+    subscription_id: uuid.UUID
+    status: str
+    end_date: datetime
+    services_ending: list[str]
+    choices: list[ChoiceOut]
+    existing_cancellation_id: str | None
+
+    @classmethod
+    def of(cls, preview: Preview) -> CancellationPreviewOut:
+        sub = preview.subscription
+        return cls(
+            subscription_id=sub.id,
+            status=sub.status,
+            end_date=sub.access_ends_at or sub.current_period_end,
+            services_ending=[s.name for s in preview.plan.product.services],
+            choices=[
+                ChoiceOut(
+                    when=c.when,
+                    title=CHOICE_TITLES[c.when],
+                    refund=MoneyOut.from_money(c.refund),
+                    refund_basis=c.basis,
+                    protected_until=c.protected_until,
+                )
+                for c in preview.choices
+            ],
+            existing_cancellation_id=preview.existing.public_id if preview.existing else None,
+        )
+
+
+class CancellationOut(BaseModel):
+    id: str = Field(examples=["CXL-7K3M-9Q2P"])
+    subscription_id: uuid.UUID
+    when: str
+    status: str
+    requested_at: datetime
+    protected_until: datetime
+    refund: MoneyOut
+    reason: str | None
+    further_charges: Literal["none"] = "none"
+    receipt: dict[str, Any]
+
+    @classmethod
+    def of(cls, cancellation: Cancellation) -> CancellationOut:
+        return cls(
+            id=cancellation.public_id,
+            subscription_id=cancellation.subscription_id,
+            when=cancellation.mode,
+            status=cancellation.status,
+            requested_at=cancellation.requested_at,
+            protected_until=cancellation.effective_at,
+            refund=MoneyOut.of(cancellation.refund_minor, cancellation.currency),
+            reason=cancellation.reason,
+            receipt=cancellation.receipt,
+        )
+
+
+class PlanChangeOut(BaseModel):
+    change: str
+    subscription: SubscriptionOut
+
+
+class VerifyIn(BaseModel):
+    receipt: dict[str, Any]
+
+
+class VerifyOut(BaseModel):
+    valid: bool
+
+
+class PublicKeyOut(BaseModel):
+    key_id: str
+    algorithm: str
+    public_key: str
+
+
+class PublicKeysOut(BaseModel):
+    keys: list[PublicKeyOut]
+
+
+class HistoryEventOut(BaseModel):
+    occurred_at: datetime
+    actor: str
+    action: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    reason: str | None
+
+    @classmethod
+    def of(cls, event: AuditEvent) -> HistoryEventOut:
+        return cls(
+            occurred_at=event.occurred_at,
+            actor=event.actor_type,
+            action=event.action,
+            before=event.before,
+            after=event.after,
+            reason=event.reason,
+        )

@@ -1,0 +1,22 @@
+"""The audited view of a subscription: the fields whose change is worth a before/after."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from subdesk.models import Subscription
+
+
+def snapshot(subscription: Subscription) -> dict[str, Any]:
+    def iso(value: Any) -> str | None:
+        return value.isoformat() if value is not None else None
+
+    return {
+        "status": subscription.status,
+        "auto_renew": subscription.auto_renew,
+        "plan_id": str(subscription.plan_id),
+        "pending_plan_id": str(subscription.pending_plan_id) if subscription.pending_plan_id else None,
+        "period_number": subscription.period_number,
+        "current_period_end": iso(subscription.current_period_end),
+        "access_ends_at": iso(subscription.access_ends_at),
+    }
