@@ -38,7 +38,7 @@ class IdempotencyRecord(Base):
 
     __tablename__ = "idempotency_records"
 
-    scope: Mapped[str] = mapped_column(String(80), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(255), primary_key=True)
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     request_hash: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int]

@@ -40,3 +40,12 @@ def whole_months_between(start: datetime, end: datetime) -> int:
     while months > 0 and add_months(start, months) > end:
         months -= 1
     return months
+
+
+def next_period_end(anchor: datetime, period: Period, start: datetime) -> datetime:
+    """The first period boundary after `start` on the anchor's cadence (first after the anchor)."""
+    step = period.months
+    count = max(1, whole_months_between(anchor, start) // step)
+    while add_months(anchor, step * count) <= start:
+        count += 1
+    return add_months(anchor, step * count)

@@ -54,7 +54,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_events_subscription_id'), ['subscription_id'], unique=False)
 
     op.create_table('idempotency_records',
-    sa.Column('scope', sa.String(length=80), nullable=False),
+    sa.Column('scope', sa.String(length=255), nullable=False),
     sa.Column('key', sa.String(length=200), nullable=False),
     sa.Column('request_hash', sa.String(length=64), nullable=False),
     sa.Column('status_code', sa.Integer(), nullable=False),

@@ -1,0 +1,116 @@
+"""Renewing one subscription: charge the next period exactly once and move into it.
+
+The renewal engine (the worker) finds what is due and calls `renew` per
+subscription, with the row locked. The gateway idempotency key and the unique
+payment key are both `period:<subscription>:<number>`, so a period is charged
+at most once whatever retries or crashes happen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from subdesk.audit.log import record
+from subdesk.billing import ledger
+from subdesk.billing.gateway import CardDeclined, GatewayUnavailable
+from subdesk.billing.payment_methods import get_method
+from subdesk.catalog.service import get_plan
+from subdesk.context import Work
+from subdesk.errors import Conflict
+from subdesk.models import Payment, Plan, Subscription
+from subdesk.money import Money
+from subdesk.subscriptions.periods import Period, next_period_end
+from subdesk.subscriptions.rules import Status, Transition, next_status
+from subdesk.subscriptions.snapshot import snapshot
+
+RENEWABLE = frozenset({Status.TRIALING, Status.ACTIVE, Status.PAST_DUE})
+TRANSITION_ON_SUCCESS = {
+    Status.TRIALING: Transition.CONVERT,
+    Status.ACTIVE: Transition.RENEW,
+    Status.PAST_DUE: Transition.RECOVER,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RenewalOutcome:
+    renewed: bool
+    payment: Payment | None = None
+    decline_code: str | None = None
+    hard_decline: bool = False
+
+
+def renew(work: Work, subscription: Subscription) -> RenewalOutcome:
+    """Charge and advance a due subscription; a decline moves it to past_due instead."""
+    status = Status(subscription.status)
+    if status not in RENEWABLE or not subscription.auto_renew:
+        raise Conflict("This subscription does not renew.", code="not_renewable")
+    if work.now < subscription.current_period_end:
+        raise Conflict("This subscription is not due yet.", code="not_due")
+    current = get_plan(work.session, subscription.plan_id)
+    plan = get_plan(work.session, subscription.pending_plan_id) if subscription.pending_plan_id else current
+    number = subscription.period_number + 1
+    start = subscription.current_period_end
+    anchor = subscription.anchor_at if plan.period == current.period else start
+    end = next_period_end(anchor, Period(plan.period), start)
+    before = snapshot(subscription)
+    try:
+        payment = _charge(work, subscription, plan, number, start, end)
+    except (CardDeclined, GatewayUnavailable) as failure:
+        return _failed(work, subscription, before, failure)
+    subscription.status = next_status(status, TRANSITION_ON_SUCCESS[status]).value
+    subscription.plan_id, subscription.pending_plan_id = plan.id, None
+    subscription.anchor_at, subscription.period_number = anchor, number
+    subscription.current_period_start, subscription.current_period_end = start, end
+    subscription.updated_at = work.now
+    _audit(work, subscription, "subscription.renewed", before)
+    return RenewalOutcome(True, payment)
+
+
+def _charge(
+    work: Work, subscription: Subscription, plan: Plan, number: int, start: datetime, end: datetime
+) -> Payment:
+    if subscription.payment_method_id is None:
+        raise CardDeclined("No payment method.", decline_code="no_payment_method", hard=True)
+    method = get_method(work, subscription.account_id, subscription.payment_method_id)
+    first_paid = number == 1
+    price = plan.intro_price_minor if first_paid and plan.intro_price_minor is not None else plan.renewal_price_minor
+    request = ledger.ChargeRequest(
+        kind="initial" if first_paid else "renewal",
+        amount=Money(price, plan.currency),
+        period_number=number,
+        first_paid=first_paid,
+        description=f"{plan.name}, {plan.period} {number}",
+        period_start=start,
+        period_end=end,
+        idempotency_key=f"period:{subscription.id}:{number}",
+    )
+    return ledger.capture(work, subscription, method, request)
+
+
+def _failed(
+    work: Work, subscription: Subscription, before: dict[str, object], failure: Exception
+) -> RenewalOutcome:
+    subscription.status = next_status(Status(subscription.status), Transition.PAYMENT_FAILED).value
+    subscription.updated_at = work.now
+    decline = failure.decline_code if isinstance(failure, CardDeclined) else "gateway_unavailable"
+    hard = failure.hard if isinstance(failure, CardDeclined) else False
+    _audit(work, subscription, "subscription.payment_failed", before, reason=decline)
+    return RenewalOutcome(False, decline_code=decline, hard_decline=hard)
+
+
+def _audit(
+    work: Work, subscription: Subscription, action: str, before: dict[str, object], reason: str | None = None
+) -> None:
+    record(
+        work.session,
+        actor=work.actor,
+        action=action,
+        entity=("subscription", subscription.id),
+        account_id=subscription.account_id,
+        subscription_id=subscription.id,
+        before=before,
+        after=snapshot(subscription),
+        reason=reason,
+        now=work.now,
+    )

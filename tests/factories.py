@@ -1,0 +1,63 @@
+"""Test data through the public API, the way a customer would make it."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+PASSWORD = "correct horse battery"
+_numbers = itertools.count(1)
+
+
+@dataclass
+class Customer:
+    email: str
+    headers: dict[str, str]
+    card_id: str
+
+
+def plan_id(client: TestClient, code: str) -> str:
+    plans = client.get("/api/v1/plans").json()
+    return next(p["id"] for p in plans if p["code"] == code)
+
+
+def sign_up(client: TestClient, *, country: str = "US", region: str | None = "CA") -> dict[str, str]:
+    email = f"customer{next(_numbers)}@example.com"
+    body = {"email": email, "password": PASSWORD, "country": country, "region": region}
+    response = client.post("/api/v1/accounts", json=body)
+    assert response.status_code == 201, response.text
+    token = client.post("/api/v1/auth/token", json={"email": email, "password": PASSWORD})
+    assert token.status_code == 200, token.text
+    return {"email": email, "Authorization": f"Bearer {token.json()['access_token']}"}
+
+
+def add_card(client: TestClient, headers: dict[str, str], number: str = "4242424242424242") -> str:
+    body = {"card_number": number, "exp_month": 12, "exp_year": 2030, "cvc": "123"}
+    response = client.post("/api/v1/payment-methods", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def customer(client: TestClient, card: str = "4242424242424242", **kwargs: Any) -> Customer:
+    signed_in = sign_up(client, **kwargs)
+    email = signed_in.pop("email")
+    return Customer(email, signed_in, add_card(client, signed_in, card))
+
+
+def subscribe(
+    client: TestClient, who: Customer, code: str, *, key: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    body = {
+        "plan_id": plan_id(client, code),
+        "payment_method_id": who.card_id,
+        "auto_renew_consent": True,
+        **extra,
+    }
+    headers = {**who.headers, **({"Idempotency-Key": key} if key else {})}
+    response = client.post("/api/v1/subscriptions", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result
