@@ -24,7 +24,9 @@ def plan_id(client: TestClient, code: str) -> str:
     return next(p["id"] for p in plans if p["code"] == code)
 
 
-def sign_up(client: TestClient, *, country: str = "US", region: str | None = "CA") -> dict[str, str]:
+def sign_up(
+    client: TestClient, *, country: str = "US", region: str | None = "CA"
+) -> dict[str, str]:
     email = f"customer{next(_numbers)}@example.com"
     body = {"email": email, "password": PASSWORD, "country": country, "region": region}
     response = client.post("/api/v1/accounts", json=body)

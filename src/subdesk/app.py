@@ -36,17 +36,24 @@ Errors are `{"error": {"code", "message", "field"}}` with a 4xx status. Money is
 change a subscription honour an `Idempotency-Key` header."""
 
 
-def build_runtime(settings: Settings, clock: Clock | None = None, gateway: PaymentGateway | None = None) -> Runtime:
+def build_runtime(
+    settings: Settings, clock: Clock | None = None, gateway: PaymentGateway | None = None
+) -> Runtime:
     clock = clock or SystemClock()
     if settings.signing_key:
         signer = ReceiptSigner.from_seed(settings.signing_key)
     else:
         signer = ReceiptSigner.from_file(Path(settings.signing_key_file))
-    return Runtime(settings=settings, clock=clock, gateway=gateway or SandboxGateway(clock), signer=signer)
+    return Runtime(
+        settings=settings, clock=clock, gateway=gateway or SandboxGateway(clock), signer=signer
+    )
 
 
 def create_app(
-    settings: Settings | None = None, *, runtime: Runtime | None = None, database: Database | None = None
+    settings: Settings | None = None,
+    *,
+    runtime: Runtime | None = None,
+    database: Database | None = None,
 ) -> FastAPI:
     settings = settings or (runtime.settings if runtime else Settings())
     app = FastAPI(title="subdesk", version=__version__, description=DESCRIPTION)
@@ -74,7 +81,9 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "Invalid request."}
-        field = ".".join(str(part) for part in first["loc"] if part not in ("body", "query", "path", "header"))
+        field = ".".join(
+            str(part) for part in first["loc"] if part not in ("body", "query", "path", "header")
+        )
         message = f"{field}: {first['msg']}" if field else str(first["msg"])
         body = {"error": {"code": "invalid_request", "message": message, "field": field or None}}
         return JSONResponse(body, status_code=422)
@@ -88,5 +97,11 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error", exc_info=exc)
-        body = {"error": {"code": "internal_error", "message": "Something went wrong on our side.", "field": None}}
+        body = {
+            "error": {
+                "code": "internal_error",
+                "message": "Something went wrong on our side.",
+                "field": None,
+            }
+        }
         return JSONResponse(body, status_code=500)

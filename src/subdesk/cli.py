@@ -48,7 +48,9 @@ def demo() -> None:
 
 @app.command()
 def serve(
-    host: str = typer.Option(None, help="Address to listen on (default SUBDESK_HOST or 127.0.0.1)."),
+    host: str = typer.Option(
+        None, help="Address to listen on (default SUBDESK_HOST or 127.0.0.1)."
+    ),
     port: int = typer.Option(None, help="Port (default SUBDESK_PORT or 8000)."),
     workers: int = typer.Option(1, help="Number of API processes."),
     auto_migrate: bool = typer.Option(True, help="Run migrations before serving."),
@@ -59,7 +61,9 @@ def serve(
     settings = Settings()
     if auto_migrate:
         migrate()
-    console.print(f"subdesk on http://{host or settings.host}:{port or settings.port}  (docs at /docs)")
+    console.print(
+        f"subdesk on http://{host or settings.host}:{port or settings.port}  (docs at /docs)"
+    )
     uvicorn.run(
         "subdesk.asgi:app",
         host=host or settings.host,

@@ -28,7 +28,7 @@ IdempotencyKey = Annotated[
     str | None,
     Header(
         alias="Idempotency-Key",
-        description="Repeat a request with the same key to get the same answer, never a second effect.",
+        description="A repeat with the same key gets the same answer, never a second effect.",
     ),
 ]
 

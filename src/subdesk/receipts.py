@@ -72,7 +72,11 @@ def verify_receipt(receipt: dict[str, Any], public_keys: dict[str, str]) -> bool
     """True only if the receipt was signed by one of `public_keys` (key id -> base64url)."""
     try:
         key = Ed25519PublicKey.from_public_bytes(_unb64(public_keys[receipt["key_id"]]))
-        key.verify(_unb64(receipt["signature"]), PURPOSE + canonical_json(receipt["payload"]))
+        signature = _unb64(receipt["signature"])
+        # Only the one canonical spelling of a signature counts (base64 has spare bits).
+        if _b64(signature) != receipt["signature"]:
+            return False
+        key.verify(signature, PURPOSE + canonical_json(receipt["payload"]))
     except (InvalidSignature, KeyError, TypeError, ValueError):
         return False
     return True

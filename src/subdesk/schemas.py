@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel
 
 from subdesk.money import Money
@@ -30,4 +32,6 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
-ERRORS = {status: {"model": ErrorBody} for status in (400, 401, 402, 404, 409, 422, 429)}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody} for status in (400, 401, 402, 404, 409, 422, 429)
+}

@@ -23,7 +23,9 @@ def test_every_state_change_leaves_an_event_with_actor_before_and_after(
     base = f"/api/v1/subscriptions/{sub['id']}"
     client.put(f"{base}/auto-renew", json={"enabled": False}, headers=alice.headers)
     client.put(f"{base}/auto-renew", json={"enabled": True}, headers=alice.headers)
-    client.post(f"{base}/cancel", json={"when": "period_end", "reason": "moving"}, headers=alice.headers)
+    client.post(
+        f"{base}/cancel", json={"when": "period_end", "reason": "moving"}, headers=alice.headers
+    )
     client.put(f"{base}/auto-renew", json={"enabled": True}, headers=alice.headers)
     clock.advance(timedelta(days=10))
     client.post(f"{base}/cancel", json={"when": "now", "reason": "done"}, headers=alice.headers)
@@ -41,7 +43,11 @@ def test_every_state_change_leaves_an_event_with_actor_before_and_after(
         "refund.created",
         "subscription.canceled_now",
     ]
-    changes = [e for e in history if e["action"].startswith("subscription.") and e["action"] != "subscription.created"]
+    changes = [
+        e
+        for e in history
+        if e["action"].startswith("subscription.") and e["action"] != "subscription.created"
+    ]
     for event in changes:
         assert event["actor"] == "customer"
         assert event["before"] is not None
@@ -75,7 +81,9 @@ def test_plan_change_is_audited(client: TestClient) -> None:
     assert change["before"]["plan_id"] != change["after"]["plan_id"]
 
 
-@pytest.mark.parametrize("statement", ["UPDATE audit_events SET action = 'x'", "DELETE FROM audit_events"])
+@pytest.mark.parametrize(
+    "statement", ["UPDATE audit_events SET action = 'x'", "DELETE FROM audit_events"]
+)
 def test_audit_log_refuses_updates_and_deletes(
     client: TestClient, database: Database, statement: str
 ) -> None:

@@ -84,7 +84,9 @@ def test_cancel_now_with_pro_rata_policy_refunds_whole_unused_months(
     assert result["protected_until"].startswith("2026-04-15T10:00:00")
 
 
-def test_monthly_first_charge_refunded_in_full_on_day_13(client: TestClient, clock: TestClock) -> None:
+def test_monthly_first_charge_refunded_in_full_on_day_13(
+    client: TestClient, clock: TestClock
+) -> None:
     alice = customer(client)
     sub = subscribe(client, alice, "av1-month-usd")
     clock.advance(timedelta(days=13))
@@ -152,7 +154,9 @@ def test_turning_auto_renew_back_on_before_the_end_date_uncancels(
     first = cancel(client, alice, sub["id"], "period_end")
     clock.advance(timedelta(days=200))
     response = client.put(
-        f"/api/v1/subscriptions/{sub['id']}/auto-renew", json={"enabled": True}, headers=alice.headers
+        f"/api/v1/subscriptions/{sub['id']}/auto-renew",
+        json={"enabled": True},
+        headers=alice.headers,
     )
     assert response.status_code == 200
     assert response.json()["auto_renew"] is True
@@ -170,7 +174,9 @@ def test_auto_renew_cannot_be_turned_on_after_the_subscription_ended(
     sub = subscribe(client, alice, "av1-year-usd")
     cancel(client, alice, sub["id"], "now")
     response = client.put(
-        f"/api/v1/subscriptions/{sub['id']}/auto-renew", json={"enabled": True}, headers=alice.headers
+        f"/api/v1/subscriptions/{sub['id']}/auto-renew",
+        json={"enabled": True},
+        headers=alice.headers,
     )
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "subscription_ended"
@@ -188,7 +194,9 @@ def test_repeated_cancel_returns_the_same_cancellation_and_refunds_once(
     assert count(database, Refund) == 1
 
 
-def test_same_idempotency_key_replays_the_cancellation(client: TestClient, database: Database) -> None:
+def test_same_idempotency_key_replays_the_cancellation(
+    client: TestClient, database: Database
+) -> None:
     alice = customer(client)
     sub = subscribe(client, alice, "av1-year-usd")
     first = cancel(client, alice, sub["id"], "now", **{"Idempotency-Key": "cxl-1"})
@@ -220,7 +228,10 @@ def test_preview_lists_both_choices_and_the_services_that_end(client: TestClient
     assert now_choice["refund"] == {"amount": 7999, "currency": "EUR"}
     assert now_choice["refund_basis"] == "money_back_guarantee"
     assert set(body["services_ending"]) == {
-        "Antivirus", "Secure VPN", "Cloud Backup", "Identity Monitoring"
+        "Antivirus",
+        "Secure VPN",
+        "Cloud Backup",
+        "Identity Monitoring",
     }
     assert body["end_date"] == sub["current_period_end"]
 
@@ -229,16 +240,23 @@ def test_receipt_verifies_and_one_changed_byte_does_not(client: TestClient) -> N
     alice = customer(client)
     sub = subscribe(client, alice, "av1-year-usd")
     receipt = cancel(client, alice, sub["id"], "now")["receipt"]
-    assert client.post("/api/v1/receipts/verify", json={"receipt": receipt}).json() == {"valid": True}
+    assert client.post("/api/v1/receipts/verify", json={"receipt": receipt}).json() == {
+        "valid": True
+    }
 
-    tampered_amount = {**receipt, "payload": {**receipt["payload"], "refund": {"amount": 2998, "currency": "USD"}}}
+    tampered_amount = {
+        **receipt,
+        "payload": {**receipt["payload"], "refund": {"amount": 2998, "currency": "USD"}},
+    }
     original_id = receipt["payload"]["cancellation_id"]
     other_id = original_id[:-1] + ("Z" if original_id[-1] != "Z" else "Y")
     tampered_id = {**receipt, "payload": {**receipt["payload"], "cancellation_id": other_id}}
     signature = receipt["signature"]
     flipped = signature[:10] + ("A" if signature[10] != "A" else "B") + signature[11:]
     for bad in (tampered_amount, tampered_id, {**receipt, "signature": flipped}):
-        assert client.post("/api/v1/receipts/verify", json={"receipt": bad}).json() == {"valid": False}
+        assert client.post("/api/v1/receipts/verify", json={"receipt": bad}).json() == {
+            "valid": False
+        }
 
 
 def test_receipt_verifies_offline_with_the_published_public_key(client: TestClient) -> None:

@@ -35,24 +35,35 @@ def test_customer_cannot_see_or_use_another_customers_payment_method(client: Tes
     assert [m["id"] for m in listed] == [mallory.card_id]
     removed = client.delete(f"/api/v1/payment-methods/{alice.card_id}", headers=mallory.headers)
     assert removed.status_code == 404
-    body = {"plan_id": client.get("/api/v1/plans").json()[0]["id"],
-            "payment_method_id": alice.card_id, "auto_renew_consent": True}
+    body = {
+        "plan_id": client.get("/api/v1/plans").json()[0]["id"],
+        "payment_method_id": alice.card_id,
+        "auto_renew_consent": True,
+    }
     bought = client.post("/api/v1/subscriptions", json=body, headers=mallory.headers)
     assert bought.status_code == 404
     assert bought.json()["error"]["field"] == "payment_method_id"
 
 
-def test_customer_cannot_read_another_customers_invoices_or_cancellations(client: TestClient) -> None:
+def test_customer_cannot_read_another_customers_invoices_or_cancellations(
+    client: TestClient,
+) -> None:
     alice, mallory = customer(client), customer(client)
     sub = subscribe(client, alice, "av1-year-usd")
     cancellation = client.post(
-        f"/api/v1/subscriptions/{sub['id']}/cancel", json={"when": "period_end"}, headers=alice.headers
+        f"/api/v1/subscriptions/{sub['id']}/cancel",
+        json={"when": "period_end"},
+        headers=alice.headers,
     ).json()
     invoice = client.get("/api/v1/invoices", headers=alice.headers).json()[0]
     assert client.get("/api/v1/invoices", headers=mallory.headers).json() == []
-    assert client.get(f"/api/v1/invoices/{invoice['id']}", headers=mallory.headers).status_code == 404
     assert (
-        client.get(f"/api/v1/cancellations/{cancellation['id']}", headers=mallory.headers).status_code
+        client.get(f"/api/v1/invoices/{invoice['id']}", headers=mallory.headers).status_code == 404
+    )
+    assert (
+        client.get(
+            f"/api/v1/cancellations/{cancellation['id']}", headers=mallory.headers
+        ).status_code
         == 404
     )
 

@@ -68,8 +68,11 @@ def test_subscribing_without_consent_is_refused_and_writes_nothing(
     client: TestClient, database: Database
 ) -> None:
     alice = customer(client)
-    body = {"plan_id": plan_id(client, "av1-year-usd"), "payment_method_id": alice.card_id,
-            "auto_renew_consent": False}
+    body = {
+        "plan_id": plan_id(client, "av1-year-usd"),
+        "payment_method_id": alice.card_id,
+        "auto_renew_consent": False,
+    }
     response = client.post("/api/v1/subscriptions", json=body, headers=alice.headers)
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "consent_required"
@@ -77,7 +80,9 @@ def test_subscribing_without_consent_is_refused_and_writes_nothing(
     _nothing_written(database)
 
 
-def test_missing_consent_field_is_a_validation_error(client: TestClient, database: Database) -> None:
+def test_missing_consent_field_is_a_validation_error(
+    client: TestClient, database: Database
+) -> None:
     alice = customer(client)
     body = {"plan_id": plan_id(client, "av1-year-usd"), "payment_method_id": alice.card_id}
     response = client.post("/api/v1/subscriptions", json=body, headers=alice.headers)
@@ -99,8 +104,11 @@ def test_declined_card_is_refused_and_writes_nothing(
     client: TestClient, database: Database, card: str, decline_code: str | None, status: int
 ) -> None:
     bob = customer(client, card=card)
-    body = {"plan_id": plan_id(client, "av1-year-usd"), "payment_method_id": bob.card_id,
-            "auto_renew_consent": True}
+    body = {
+        "plan_id": plan_id(client, "av1-year-usd"),
+        "payment_method_id": bob.card_id,
+        "auto_renew_consent": True,
+    }
     response = client.post("/api/v1/subscriptions", json=body, headers=bob.headers)
     assert response.status_code == status
     error = response.json()["error"]
@@ -112,20 +120,29 @@ def test_declined_card_is_refused_and_writes_nothing(
 
 def test_unknown_plan_is_refused_and_writes_nothing(client: TestClient, database: Database) -> None:
     alice = customer(client)
-    body = {"plan_id": "00000000-0000-4000-8000-000000000000", "payment_method_id": alice.card_id,
-            "auto_renew_consent": True}
+    body = {
+        "plan_id": "00000000-0000-4000-8000-000000000000",
+        "payment_method_id": alice.card_id,
+        "auto_renew_consent": True,
+    }
     response = client.post("/api/v1/subscriptions", json=body, headers=alice.headers)
     assert response.status_code == 404
     assert response.json()["error"] == {
-        "code": "unknown_plan", "message": "No such plan.", "field": "plan_id"
+        "code": "unknown_plan",
+        "message": "No such plan.",
+        "field": "plan_id",
     }
     _nothing_written(database)
 
 
 def test_outdated_disclosure_version_is_refused(client: TestClient, database: Database) -> None:
     alice = customer(client)
-    body = {"plan_id": plan_id(client, "av1-year-usd"), "payment_method_id": alice.card_id,
-            "auto_renew_consent": True, "disclosure_version": 0}
+    body = {
+        "plan_id": plan_id(client, "av1-year-usd"),
+        "payment_method_id": alice.card_id,
+        "auto_renew_consent": True,
+        "disclosure_version": 0,
+    }
     response = client.post("/api/v1/subscriptions", json=body, headers=alice.headers)
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "disclosure_outdated"
@@ -147,8 +164,11 @@ def test_same_idempotency_key_subscribes_and_charges_once(
 def test_idempotency_key_reused_for_another_request_is_refused(client: TestClient) -> None:
     alice = customer(client)
     subscribe(client, alice, "av1-year-usd", key="buy-2")
-    body = {"plan_id": plan_id(client, "suite3-year-usd"), "payment_method_id": alice.card_id,
-            "auto_renew_consent": True}
+    body = {
+        "plan_id": plan_id(client, "suite3-year-usd"),
+        "payment_method_id": alice.card_id,
+        "auto_renew_consent": True,
+    }
     headers = {**alice.headers, "Idempotency-Key": "buy-2"}
     response = client.post("/api/v1/subscriptions", json=body, headers=headers)
     assert response.status_code == 409

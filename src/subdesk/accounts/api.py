@@ -10,7 +10,7 @@ from subdesk.context import Work
 from subdesk.http import Bearer, as_customer, public
 from subdesk.schemas import ERRORS
 
-router = APIRouter(prefix="/api/v1", tags=["accounts"], responses=ERRORS)  # type: ignore[arg-type]
+router = APIRouter(prefix="/api/v1", tags=["accounts"], responses=ERRORS)
 
 
 @router.post("/accounts", response_model=AccountOut, status_code=201)
@@ -23,7 +23,9 @@ def sign_up(body: SignUp, request: Request) -> object:
 
 @router.post("/auth/token", response_model=TokenOut)
 def issue_token(body: SignIn, request: Request) -> object:
-    request.app.state.sign_in_limiter.hit(body.email, request.client.host if request.client else None)
+    request.app.state.sign_in_limiter.hit(
+        body.email, request.client.host if request.client else None
+    )
 
     def handler(work: Work) -> TokenOut:
         token, row = service.issue_token(work, email=body.email, password=body.password)
@@ -35,5 +37,3 @@ def issue_token(body: SignIn, request: Request) -> object:
 @router.get("/me", response_model=AccountOut)
 def me(request: Request, bearer: Bearer) -> object:
     return as_customer(request, bearer, lambda _work, account: AccountOut.of(account))
-
-

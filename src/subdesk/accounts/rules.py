@@ -18,20 +18,24 @@ def check_password(password: str) -> None:
             field="password",
         )
     if len(password) > MAX_LENGTH:
-        raise InvalidRequest("That password is too long.", code="password_too_long", field="password")
+        raise InvalidRequest(
+            "That password is too long.", code="password_too_long", field="password"
+        )
 
 
 def normalise_country(country: str) -> str:
     code = country.strip().upper()
     if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
         raise InvalidRequest(
-            "Give the country as an ISO 3166 code, e.g. US or DE.", code="invalid_country", field="country"
+            "Give the country as an ISO 3166 code, e.g. US or DE.",
+            code="invalid_country",
+            field="country",
         )
     return code
 
 
 def normalise_region(country: str, region: str | None) -> str | None:
-    """A region is the subdivision part of ISO 3166-2 (e.g. CA for US-CA), checked against the country."""
+    """A region is the ISO 3166-2 subdivision (CA for US-CA), checked against the country."""
     if region is None or not region.strip():
         return None
     code = region.strip().upper().removeprefix(f"{country}-")
@@ -46,6 +50,8 @@ def normalise_locale(locale: str | None) -> str:
     value = (locale or "en").strip().lower()[:2]
     if value not in SUPPORTED_LOCALES:
         raise InvalidRequest(
-            f"Supported languages: {', '.join(SUPPORTED_LOCALES)}.", code="invalid_locale", field="locale"
+            f"Supported languages: {', '.join(SUPPORTED_LOCALES)}.",
+            code="invalid_locale",
+            field="locale",
         )
     return value

@@ -44,7 +44,9 @@ def sign_up(
         created_at=work.now,
     )
     if find_by_email(work.session, email) is not None:
-        raise Conflict("An account with this email already exists.", code="email_taken", field="email")
+        raise Conflict(
+            "An account with this email already exists.", code="email_taken", field="email"
+        )
     work.session.add(account)
     work.session.flush()
     record(

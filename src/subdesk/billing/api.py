@@ -6,10 +6,12 @@ from fastapi import APIRouter, Request, Response
 
 from subdesk.billing import invoices, payment_methods
 from subdesk.billing.schemas import CardIn, InvoiceOut, PaymentMethodOut
+from subdesk.context import Work
 from subdesk.http import Bearer, as_customer, parse_uuid
+from subdesk.models import Account
 from subdesk.schemas import ERRORS
 
-router = APIRouter(prefix="/api/v1", tags=["billing"], responses=ERRORS)  # type: ignore[arg-type]
+router = APIRouter(prefix="/api/v1", tags=["billing"], responses=ERRORS)
 
 
 @router.post("/payment-methods", response_model=PaymentMethodOut, status_code=201)
@@ -45,11 +47,12 @@ def list_payment_methods(request: Request, bearer: Bearer) -> object:
 @router.delete("/payment-methods/{method_id}", status_code=204, response_class=Response)
 def remove_payment_method(method_id: str, request: Request, bearer: Bearer) -> Response:
     method = parse_uuid(method_id, "payment_method_id")
-    as_customer(
-        request,
-        bearer,
-        lambda work, account: payment_methods.remove_method(work, account.id, method) or {},
-    )
+
+    def handler(work: Work, account: Account) -> dict[str, str]:
+        payment_methods.remove_method(work, account.id, method)
+        return {}
+
+    as_customer(request, bearer, handler)
     return Response(status_code=204)
 
 
@@ -58,7 +61,9 @@ def list_invoices(request: Request, bearer: Bearer) -> object:
     return as_customer(
         request,
         bearer,
-        lambda work, account: [InvoiceOut.of(*row) for row in invoices.list_invoices(work, account.id)],
+        lambda work, account: [
+            InvoiceOut.of(*row) for row in invoices.list_invoices(work, account.id)
+        ],
     )
 
 
@@ -66,5 +71,7 @@ def list_invoices(request: Request, bearer: Bearer) -> object:
 def get_invoice(invoice_id: str, request: Request, bearer: Bearer) -> object:
     found = parse_uuid(invoice_id, "invoice_id")
     return as_customer(
-        request, bearer, lambda work, account: InvoiceOut.of(*invoices.get_invoice(work, account.id, found))
+        request,
+        bearer,
+        lambda work, account: InvoiceOut.of(*invoices.get_invoice(work, account.id, found)),
     )

@@ -80,7 +80,9 @@ def refundable(payment: Payment) -> int:
     return payment.amount_minor - payment.refunded_minor
 
 
-def refund(work: Work, payment: Payment, amount: int, *, reason: str, idempotency_key: str) -> Refund:
+def refund(
+    work: Work, payment: Payment, amount: int, *, reason: str, idempotency_key: str
+) -> Refund:
     """Refund part or all of a payment through the gateway; never beyond what was captured."""
     if amount <= 0 or amount > refundable(payment):
         raise Conflict(

@@ -57,7 +57,7 @@ def get_method(work: Work, account_id: uuid.UUID, method_id: uuid.UUID) -> Payme
 
 
 def remove_method(work: Work, account_id: uuid.UUID, method_id: uuid.UUID) -> None:
-    """Remove a card; refused while a renewing subscription depends on it and no other card is left."""
+    """Remove a card; refused while a subscription renews with it."""
     method = get_method(work, account_id, method_id)
     in_use = work.session.scalars(
         select(Subscription.id).where(

@@ -54,7 +54,9 @@ def within_guarantee(charge: ChargeFacts, now: datetime) -> bool:
     return charge.period is Period.YEAR or charge.first_paid
 
 
-def refund_for_cancel_now(charge: ChargeFacts, policy: RefundPolicy, now: datetime) -> RefundDecision:
+def refund_for_cancel_now(
+    charge: ChargeFacts, policy: RefundPolicy, now: datetime
+) -> RefundDecision:
     """The refund "cancel now" gives, capped at what remains refundable."""
     refundable = max(0, charge.captured - charge.already_refunded)
     if within_guarantee(charge, now):

@@ -124,6 +124,8 @@ class SandboxGateway:
                 return earlier
             captured = _captured(charge_id)
             already = self._ledger.refunded.get(charge_id, 0)
+            if amount.amount <= 0:
+                raise InvalidCard("A refund must be a positive amount.", code="invalid_amount")
             if amount.currency != captured.currency or already + amount.amount > captured.amount:
                 raise InvalidCard("Refund exceeds the captured amount.", code="refund_too_large")
             self._ledger.refunded[charge_id] = already + amount.amount

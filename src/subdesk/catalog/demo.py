@@ -44,14 +44,80 @@ class DemoPlan:
 
 
 PLANS = [
-    DemoPlan("av1-month-usd", "antivirus", "Shield Antivirus, 1 device, monthly", "month", 1, None, 499, "USD"),
-    DemoPlan("av1-year-usd", "antivirus", "Shield Antivirus, 1 device, yearly", "year", 1, 2999, 4999, "USD"),
-    DemoPlan("av1-year-eur", "antivirus", "Shield Antivirus, 1 Gerät, jährlich", "year", 1, 2999, 4999, "EUR"),
-    DemoPlan("suite3-year-usd", "suite3", "Shield Suite, 3 devices, yearly", "year", 3, 4999, 8999, "USD"),
-    DemoPlan("suite3-year-eur", "suite3", "Shield Suite, 3 Geräte, jährlich", "year", 3, 4999, 8999, "EUR"),
-    DemoPlan("total5-year-usd", "total5", "Shield Total, 5 devices, yearly", "year", 5, 7999, 14999, "USD"),
-    DemoPlan("total5-month-usd", "total5", "Shield Total, 5 devices, monthly", "month", 5, None, 1499, "USD", 30),
-    DemoPlan("total5-year-eur", "total5", "Shield Total, 5 Geräte, jährlich", "year", 5, 7999, 14999, "EUR"),
+    DemoPlan(
+        "av1-month-usd",
+        "antivirus",
+        "Shield Antivirus, 1 device, monthly",
+        "month",
+        1,
+        None,
+        499,
+        "USD",
+    ),
+    DemoPlan(
+        "av1-year-usd",
+        "antivirus",
+        "Shield Antivirus, 1 device, yearly",
+        "year",
+        1,
+        2999,
+        4999,
+        "USD",
+    ),
+    DemoPlan(
+        "av1-year-eur",
+        "antivirus",
+        "Shield Antivirus, 1 Gerät, jährlich",
+        "year",
+        1,
+        2999,
+        4999,
+        "EUR",
+    ),
+    DemoPlan(
+        "suite3-year-usd", "suite3", "Shield Suite, 3 devices, yearly", "year", 3, 4999, 8999, "USD"
+    ),
+    DemoPlan(
+        "suite3-year-eur",
+        "suite3",
+        "Shield Suite, 3 Geräte, jährlich",
+        "year",
+        3,
+        4999,
+        8999,
+        "EUR",
+    ),
+    DemoPlan(
+        "total5-year-usd",
+        "total5",
+        "Shield Total, 5 devices, yearly",
+        "year",
+        5,
+        7999,
+        14999,
+        "USD",
+    ),
+    DemoPlan(
+        "total5-month-usd",
+        "total5",
+        "Shield Total, 5 devices, monthly",
+        "month",
+        5,
+        None,
+        1499,
+        "USD",
+        30,
+    ),
+    DemoPlan(
+        "total5-year-eur",
+        "total5",
+        "Shield Total, 5 Geräte, jährlich",
+        "year",
+        5,
+        7999,
+        14999,
+        "EUR",
+    ),
 ]
 
 GUARANTEE_DAYS = {"year": 60, "month": 14}
@@ -65,7 +131,7 @@ DEMO_PASSWORD = "subdesk-demo"  # noqa: S105 - a published demo credential, not 
 
 
 def seed_catalog(work: Work) -> int:
-    """Create the demo services, products, plans and disclosures that are missing; return how many plans."""
+    """Create the missing demo services, products, plans and disclosures; count new plans."""
     session = work.session
     services = {s.code: s for s in session.scalars(select(Service))}
     for code, name in SERVICES.items():
@@ -75,7 +141,9 @@ def seed_catalog(work: Work) -> int:
     products = {p.code: p for p in session.scalars(select(Product))}
     for code, (name, service_codes) in PRODUCTS.items():
         if code not in products:
-            products[code] = Product(code=code, name=name, services=[services[c] for c in service_codes])
+            products[code] = Product(
+                code=code, name=name, services=[services[c] for c in service_codes]
+            )
             session.add(products[code])
     session.flush()
     existing = set(session.scalars(select(Plan.code)))
@@ -115,17 +183,28 @@ def _add_plan(work: Work, spec: DemoPlan, product: Product) -> None:
 
 
 def seed_customers(work: Work) -> int:
-    """Create the demo customers, each with a test card and one subscription; return how many were new."""
+    """Create demo customers with a test card and a subscription each; count new ones."""
     created = 0
     for email, name, country, region, locale, plan_code in CUSTOMERS:
         if accounts.find_by_email(work.session, email) is not None:
             continue
         account = accounts.sign_up(
-            work, email=email, password=DEMO_PASSWORD, name=name, country=country, region=region, locale=locale
+            work,
+            email=email,
+            password=DEMO_PASSWORD,
+            name=name,
+            country=country,
+            region=region,
+            locale=locale,
         )
         as_customer = Work(work.session, work.runtime, Actor.customer(account.id))
         card = payment_methods.add_card(
-            as_customer, account.id, number="4242424242424242", exp_month=12, exp_year=work.now.year + 3, cvc="123"
+            as_customer,
+            account.id,
+            number="4242424242424242",
+            exp_month=12,
+            exp_year=work.now.year + 3,
+            cvc="123",
         )
         plan = work.session.scalars(select(Plan).where(Plan.code == plan_code)).one()
         order = purchase.Purchase(

@@ -53,5 +53,7 @@ def current_disclosures(session: Session, plan_ids: list[uuid.UUID]) -> dict[uui
 def current_disclosure(session: Session, plan_id: uuid.UUID) -> Disclosure:
     found = current_disclosures(session, [plan_id])
     if plan_id not in found:
-        raise NotFound("This plan has no published terms yet.", code="unknown_plan", field="plan_id")
+        raise NotFound(
+            "This plan has no published terms yet.", code="unknown_plan", field="plan_id"
+        )
     return found[plan_id]

@@ -27,11 +27,13 @@ from subdesk.subscriptions.schemas import (
     VerifyOut,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["subscriptions"], responses=ERRORS)  # type: ignore[arg-type]
+router = APIRouter(prefix="/api/v1", tags=["subscriptions"], responses=ERRORS)
 
 
 @router.post("/subscriptions", response_model=SubscriptionOut, status_code=201)
-def subscribe(body: SubscribeIn, request: Request, bearer: Bearer, key: IdempotencyKey = None) -> object:
+def subscribe(
+    body: SubscribeIn, request: Request, bearer: Bearer, key: IdempotencyKey = None
+) -> object:
     def handler(work: Work, account: Account) -> SubscriptionOut:
         order = purchase.Purchase(**body.model_dump(), idempotency_key=key or str(uuid.uuid4()))
         subscription = purchase.subscribe(work, account.id, order)
@@ -55,7 +57,11 @@ def get_subscription(subscription_id: str, request: Request, bearer: Bearer) -> 
 
 @router.put("/subscriptions/{subscription_id}/auto-renew", response_model=SubscriptionOut)
 def set_auto_renew(
-    subscription_id: str, body: AutoRenewIn, request: Request, bearer: Bearer, key: IdempotencyKey = None
+    subscription_id: str,
+    body: AutoRenewIn,
+    request: Request,
+    bearer: Bearer,
+    key: IdempotencyKey = None,
 ) -> object:
     sid = parse_uuid(subscription_id, "subscription_id")
 
@@ -68,14 +74,20 @@ def set_auto_renew(
 
 @router.put("/subscriptions/{subscription_id}/plan", response_model=PlanChangeOut)
 def change_plan(
-    subscription_id: str, body: PlanChangeIn, request: Request, bearer: Bearer, key: IdempotencyKey = None
+    subscription_id: str,
+    body: PlanChangeIn,
+    request: Request,
+    bearer: Bearer,
+    key: IdempotencyKey = None,
 ) -> object:
     sid = parse_uuid(subscription_id, "subscription_id")
 
     def handler(work: Work, account: Account) -> PlanChangeOut:
         charge_key = key or str(uuid.uuid4())
         subscription, kind = lifecycle.change_plan(work, account.id, sid, body.plan_id, charge_key)
-        return PlanChangeOut(change=kind.value, subscription=queries.describe(work, [subscription])[0])
+        return PlanChangeOut(
+            change=kind.value, subscription=queries.describe(work, [subscription])[0]
+        )
 
     return as_customer(request, bearer, handler, idempotency_key=key, payload=body.model_dump())
 
@@ -90,12 +102,18 @@ def preview_cancellation(subscription_id: str, request: Request, bearer: Bearer)
 
 @router.post("/subscriptions/{subscription_id}/cancel", response_model=CancellationOut)
 def cancel(
-    subscription_id: str, body: CancelIn, request: Request, bearer: Bearer, key: IdempotencyKey = None
+    subscription_id: str,
+    body: CancelIn,
+    request: Request,
+    bearer: Bearer,
+    key: IdempotencyKey = None,
 ) -> object:
     sid = parse_uuid(subscription_id, "subscription_id")
 
     def handler(work: Work, account: Account) -> CancellationOut:
-        return CancellationOut.of(cancellation.cancel(work, account.id, sid, body.when, body.reason))
+        return CancellationOut.of(
+            cancellation.cancel(work, account.id, sid, body.when, body.reason)
+        )
 
     return as_customer(request, bearer, handler, idempotency_key=key, payload=body.model_dump())
 

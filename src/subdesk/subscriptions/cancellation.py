@@ -66,9 +66,14 @@ def _preview(work: Work, subscription: Subscription) -> Preview:
     if subscription.status in FINAL:
         return Preview(subscription, plan, (), existing)
     period_end = Choice(
-        When.PERIOD_END, Money.zero(plan.currency), RefundBasis.NONE, subscription.current_period_end
+        When.PERIOD_END,
+        Money.zero(plan.currency),
+        RefundBasis.NONE,
+        subscription.current_period_end,
     )
-    return Preview(subscription, plan, (period_end, _cancel_now(work, subscription, plan)), existing)
+    return Preview(
+        subscription, plan, (period_end, _cancel_now(work, subscription, plan)), existing
+    )
 
 
 def _cancel_now(work: Work, subscription: Subscription, plan: Plan) -> Choice:

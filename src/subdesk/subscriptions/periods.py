@@ -1,4 +1,4 @@
-"""Billing-period arithmetic: months clamp to month end and never drift (Jan 31 → Feb 28 → Mar 31)."""
+"""Billing periods: months clamp to month end and never drift (Jan 31 → Feb 28 → Mar 31)."""
 
 from __future__ import annotations
 

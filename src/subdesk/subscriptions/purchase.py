@@ -29,7 +29,7 @@ class Purchase:
 
 
 def subscribe(work: Work, account_id: uuid.UUID, purchase: Purchase) -> Subscription:
-    """Start a subscription; without consent, with a declined card or an unknown plan nothing is written."""
+    """Start a subscription; without consent, a good card and a known plan nothing is written."""
     if purchase.auto_renew_consent is not True:
         raise InvalidRequest(
             "Tick the auto-renewal box to agree to automatic renewal before subscribing.",
@@ -107,8 +107,12 @@ def _new_subscription(
     )
 
 
-def _first_charge(plan: Plan, subscription: Subscription, purchase: Purchase) -> ledger.ChargeRequest:
-    price = plan.intro_price_minor if plan.intro_price_minor is not None else plan.renewal_price_minor
+def _first_charge(
+    plan: Plan, subscription: Subscription, purchase: Purchase
+) -> ledger.ChargeRequest:
+    price = (
+        plan.intro_price_minor if plan.intro_price_minor is not None else plan.renewal_price_minor
+    )
     return ledger.ChargeRequest(
         kind="initial",
         amount=Money(price, plan.currency),

@@ -39,7 +39,9 @@ def list_subscriptions(work: Work, account_id: uuid.UUID) -> list[SubscriptionOu
     return describe(work, repository.list_owned(work.session, account_id))
 
 
-def get_subscription(work: Work, account_id: uuid.UUID, subscription_id: uuid.UUID) -> SubscriptionOut:
+def get_subscription(
+    work: Work, account_id: uuid.UUID, subscription_id: uuid.UUID
+) -> SubscriptionOut:
     return describe(work, [repository.get_owned(work.session, account_id, subscription_id)])[0]
 
 

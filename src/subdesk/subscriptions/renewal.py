@@ -48,7 +48,11 @@ def renew(work: Work, subscription: Subscription) -> RenewalOutcome:
     if work.now < subscription.current_period_end:
         raise Conflict("This subscription is not due yet.", code="not_due")
     current = get_plan(work.session, subscription.plan_id)
-    plan = get_plan(work.session, subscription.pending_plan_id) if subscription.pending_plan_id else current
+    plan = (
+        get_plan(work.session, subscription.pending_plan_id)
+        if subscription.pending_plan_id
+        else current
+    )
     number = subscription.period_number + 1
     start = subscription.current_period_end
     anchor = subscription.anchor_at if plan.period == current.period else start
@@ -74,7 +78,11 @@ def _charge(
         raise CardDeclined("No payment method.", decline_code="no_payment_method", hard=True)
     method = get_method(work, subscription.account_id, subscription.payment_method_id)
     first_paid = number == 1
-    price = plan.intro_price_minor if first_paid and plan.intro_price_minor is not None else plan.renewal_price_minor
+    price = (
+        plan.intro_price_minor
+        if first_paid and plan.intro_price_minor is not None
+        else plan.renewal_price_minor
+    )
     request = ledger.ChargeRequest(
         kind="initial" if first_paid else "renewal",
         amount=Money(price, plan.currency),
@@ -100,7 +108,11 @@ def _failed(
 
 
 def _audit(
-    work: Work, subscription: Subscription, action: str, before: dict[str, object], reason: str | None = None
+    work: Work,
+    subscription: Subscription,
+    action: str,
+    before: dict[str, object],
+    reason: str | None = None,
 ) -> None:
     record(
         work.session,

@@ -22,7 +22,9 @@ def get_owned(
         query = query.with_for_update()
     subscription = session.scalars(query).first()
     if subscription is None:
-        raise NotFound("No such subscription.", code="subscription_not_found", field="subscription_id")
+        raise NotFound(
+            "No such subscription.", code="subscription_not_found", field="subscription_id"
+        )
     return subscription
 
 
@@ -65,5 +67,7 @@ def cancellation_by_public_id(
     )
     cancellation = session.scalars(query).first()
     if cancellation is None:
-        raise NotFound("No such cancellation.", code="cancellation_not_found", field="cancellation_id")
+        raise NotFound(
+            "No such cancellation.", code="cancellation_not_found", field="cancellation_id"
+        )
     return cancellation

@@ -1,13 +1,13 @@
 """The subscription state machine: every allowed transition, and nothing else.
 
-    trialing ──convert──▶ active ──payment_failed──▶ past_due ──recover──▶ active
-       │                    │  ▲                        │
-       │                    │  └──────resume──────┐     │
-       │                    ├──suspend──▶ suspended     │
-       └──────────┬─────────┴────────────┬──────────────┘
-               cancel                 expire
-                  ▼                      ▼
-              canceled               expired          (both final)
+trialing ──convert──▶ active ──payment_failed──▶ past_due ──recover──▶ active
+   │                    │  ▲                        │
+   │                    │  └──────resume──────┐     │
+   │                    ├──suspend──▶ suspended     │
+   └──────────┬─────────┴────────────┬──────────────┘
+           cancel                 expire
+              ▼                      ▼
+          canceled               expired          (both final)
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ class PlanTerms:
 
 
 def classify_plan_change(old: PlanTerms, new: PlanTerms) -> PlanChange:
-    """More seats or services in the same period and currency take effect now; all else at renewal."""
+    """More seats or services in the same period and currency: now; anything else: at renewal."""
     if old == new:
         raise IllegalTransition("That is already the plan.", code="same_plan", field="plan_id")
     comparable = old.period == new.period and old.currency == new.currency
@@ -128,7 +128,7 @@ def prorated_charge(
 ) -> int:
     """The price difference for the unused part of the period, rounded down to a minor unit."""
     total = (period_end - period_start).total_seconds()
-    remaining = max(0.0, (period_end - now).total_seconds())
+    remaining = min(total, max(0.0, (period_end - now).total_seconds()))
     if total <= 0 or new_price <= old_price:
         return 0
     # Whole seconds keep the arithmetic in integers.

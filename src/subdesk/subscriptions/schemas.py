@@ -87,9 +87,7 @@ class SubscriptionOut(BaseModel):
             current_period_end=sub.current_period_end,
             protected=shield.protected,
             protected_until=shield.until,
-            next_charge=NextChargeOut(
-                date=charge.date, amount=MoneyOut.from_money(charge.amount)
-            )
+            next_charge=NextChargeOut(date=charge.date, amount=MoneyOut.from_money(charge.amount))
             if charge
             else None,
             no_further_charges=charge is None,

@@ -15,7 +15,9 @@ def snapshot(subscription: Subscription) -> dict[str, Any]:
         "status": subscription.status,
         "auto_renew": subscription.auto_renew,
         "plan_id": str(subscription.plan_id),
-        "pending_plan_id": str(subscription.pending_plan_id) if subscription.pending_plan_id else None,
+        "pending_plan_id": str(subscription.pending_plan_id)
+        if subscription.pending_plan_id
+        else None,
         "period_number": subscription.period_number,
         "current_period_end": iso(subscription.current_period_end),
         "access_ends_at": iso(subscription.access_ends_at),
