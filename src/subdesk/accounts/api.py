@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from subdesk.accounts import service
-from subdesk.accounts.schemas import AccountOut, SignIn, SignUp, TokenOut
+from subdesk.accounts.closure import close_account
+from subdesk.accounts.schemas import AccountClosedOut, AccountOut, CloseIn, SignIn, SignUp, TokenOut
 from subdesk.context import Work
 from subdesk.http import Bearer, as_customer, public
 from subdesk.schemas import ERRORS
@@ -37,3 +38,14 @@ def issue_token(body: SignIn, request: Request) -> object:
 @router.get("/me", response_model=AccountOut)
 def me(request: Request, bearer: Bearer) -> object:
     return as_customer(request, bearer, lambda _work, account: AccountOut.of(account))
+
+
+@router.delete("/me", response_model=AccountClosedOut)
+def close(request: Request, bearer: Bearer, body: CloseIn | None = None) -> object:
+    """Close the account: cancels every subscription now, removes cards, erases personal data."""
+    reason = body.reason if body else None
+    return as_customer(
+        request,
+        bearer,
+        lambda work, account: AccountClosedOut(cancellations=close_account(work, account, reason)),
+    )

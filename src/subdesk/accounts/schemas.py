@@ -50,3 +50,12 @@ class AccountOut(BaseModel):
             locale=account.locale,
             created_at=account.created_at,
         )
+
+
+class CloseIn(BaseModel):
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class AccountClosedOut(BaseModel):
+    closed: bool = True
+    cancellations: list[str]

@@ -1,0 +1,68 @@
+"""Closing an account: cancel everything, remove cards, erase personal data, keep the books.
+
+Payments, invoices, refunds, cancellations, consents and audit events stay (the
+law asks for financial and consent records); they refer to the account only by
+its random id, so once the email and name are gone they are pseudonymous.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select, update
+
+from subdesk.audit.log import record
+from subdesk.context import Work
+from subdesk.errors import Conflict
+from subdesk.models import Account, ApiToken, PaymentMethod
+from subdesk.subscriptions import repository
+from subdesk.subscriptions.cancellation import When, cancel
+from subdesk.subscriptions.rules import FINAL
+
+
+def close_account(work: Work, account: Account, reason: str | None) -> list[str]:
+    """Close `account`; returns the ids of the cancellations it made."""
+    if account.closed_at is not None:
+        raise Conflict("This account is already closed.", code="account_closed")
+    cancellations = [
+        cancel(work, account.id, sub.id, When.NOW, reason or "account closed").public_id
+        for sub in repository.list_owned(work.session, account.id)
+        if sub.status not in FINAL
+    ]
+    _remove_cards(work, account.id)
+    _revoke_tokens(work, account.id)
+    account.email = None
+    account.name = None
+    account.password_hash = None
+    account.closed_at = work.now
+    record(
+        work.session,
+        actor=work.actor,
+        action="account.closed",
+        entity=("account", account.id),
+        account_id=account.id,
+        before={"closed": False},
+        after={"closed": True, "personal_data": "erased", "cancellations": cancellations},
+        reason=reason,
+        now=work.now,
+    )
+    return cancellations
+
+
+def _remove_cards(work: Work, account_id: uuid.UUID) -> None:
+    methods = work.session.scalars(
+        select(PaymentMethod).where(
+            PaymentMethod.account_id == account_id, PaymentMethod.removed_at.is_(None)
+        )
+    )
+    for method in methods:
+        method.removed_at = work.now
+        method.gateway_token = "removed"  # noqa: S105 - the card token is forgotten, not a secret
+
+
+def _revoke_tokens(work: Work, account_id: uuid.UUID) -> None:
+    work.session.execute(
+        update(ApiToken)
+        .where(ApiToken.account_id == account_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=work.now)
+    )
