@@ -73,6 +73,23 @@ def serve(
     )
 
 
+@app.command()
+def worker(
+    once: bool = typer.Option(False, "--once", help="Do one pass over what is due, then exit."),
+    poll: float = typer.Option(5.0, help="Seconds to wait between passes when idle."),
+) -> None:
+    """Renew due subscriptions, retry failed charges, end lapsed ones (run as many as you like)."""
+    from subdesk.app import build_runtime
+    from subdesk.db import Database
+    from subdesk.worker.loop import run
+
+    settings = Settings()
+    database = Database(settings.database_url)
+    outcomes = run(database, build_runtime(settings), once=once, poll_seconds=poll)
+    database.dispose()
+    console.print(f"Worker done: {dict(outcomes) or 'nothing was due'}")
+
+
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 

@@ -12,6 +12,7 @@ from subdesk.billing.gateway import PaymentGateway
 from subdesk.clock import Clock
 from subdesk.config import Settings
 from subdesk.receipts import ReceiptSigner
+from subdesk.subscriptions.schedule import DunningPolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +23,7 @@ class Runtime:
     clock: Clock
     gateway: PaymentGateway
     signer: ReceiptSigner
+    dunning: DunningPolicy = DunningPolicy()
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,13 +29,19 @@ class ChargeRequest:
     period_start: datetime
     period_end: datetime
     idempotency_key: str
+    # Each retry after a decline is a new attempt at the gateway; the payment key stays.
+    attempt: int = 0
+
+    @property
+    def gateway_key(self) -> str:
+        return f"{self.idempotency_key}#{self.attempt}" if self.attempt else self.idempotency_key
 
 
 def capture(
     work: Work, subscription: Subscription, method: PaymentMethod, request: ChargeRequest
 ) -> Payment:
     """Charge the card and record the payment and its invoice; a decline raises, writing nothing."""
-    charge = work.gateway.charge(method.gateway_token, request.amount, request.idempotency_key)
+    charge = work.gateway.charge(method.gateway_token, request.amount, request.gateway_key)
     payment = Payment(
         account_id=subscription.account_id,
         subscription_id=subscription.id,

@@ -32,6 +32,11 @@ class Subscription(Base):
     access_ends_at: Mapped[datetime | None]
     canceled_at: Mapped[datetime | None]
     pending_plan_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("plans.id"))
+    # When the worker must next look at it (renew, retry, end, expire); null when never.
+    next_action_at: Mapped[datetime | None] = mapped_column(index=True)
+    grace_ends_at: Mapped[datetime | None]
+    retries_left: Mapped[int] = mapped_column(default=0, server_default="0")
+    failed_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -18,6 +18,7 @@ from subdesk.subscriptions.schemas import (
     CancellationOut,
     CancellationPreviewOut,
     HistoryEventOut,
+    PaymentMethodChangeIn,
     PlanChangeIn,
     PlanChangeOut,
     PublicKeysOut,
@@ -67,6 +68,26 @@ def set_auto_renew(
 
     def handler(work: Work, account: Account) -> SubscriptionOut:
         subscription = lifecycle.set_auto_renew(work, account.id, sid, body.enabled)
+        return queries.describe(work, [subscription])[0]
+
+    return as_customer(request, bearer, handler, idempotency_key=key, payload=body.model_dump())
+
+
+@router.put("/subscriptions/{subscription_id}/payment-method", response_model=SubscriptionOut)
+def change_payment_method(
+    subscription_id: str,
+    body: PaymentMethodChangeIn,
+    request: Request,
+    bearer: Bearer,
+    key: IdempotencyKey = None,
+) -> object:
+    """Renew with another card; a past-due subscription is charged with it at once."""
+    sid = parse_uuid(subscription_id, "subscription_id")
+
+    def handler(work: Work, account: Account) -> SubscriptionOut:
+        subscription = lifecycle.change_payment_method(
+            work, account.id, sid, body.payment_method_id
+        )
         return queries.describe(work, [subscription])[0]
 
     return as_customer(request, bearer, handler, idempotency_key=key, payload=body.model_dump())

@@ -175,9 +175,14 @@ def _apply(work: Work, subscription: Subscription, choice: Choice) -> None:
     subscription.auto_renew = False
     subscription.access_ends_at = choice.protected_until
     subscription.updated_at = work.now
-    if choice.when is When.NOW:
+    # Past due, the paid period is already over: either choice ends it and every retry now.
+    if choice.when is When.NOW or subscription.status == Status.PAST_DUE:
         subscription.status = next_status(Status(subscription.status), Transition.CANCEL).value
         subscription.canceled_at = work.now
+        subscription.next_action_at = None
+        subscription.access_ends_at = min(
+            choice.protected_until, max(work.now, choice.protected_until)
+        )
 
 
 def _refund(work: Work, cancellation: Cancellation, choice: Choice) -> None:

@@ -12,7 +12,7 @@ from subdesk.context import Work
 from subdesk.errors import Conflict
 from subdesk.models import Plan, Subscription
 from subdesk.money import Money
-from subdesk.subscriptions import repository, rules
+from subdesk.subscriptions import renewal, repository, rules
 from subdesk.subscriptions.rules import PlanChange, PlanTerms, Status
 from subdesk.subscriptions.snapshot import snapshot
 
@@ -39,6 +39,8 @@ def set_auto_renew(
     before = snapshot(subscription)
     subscription.auto_renew = enabled
     subscription.access_ends_at = None if enabled else subscription.current_period_end
+    if not enabled and subscription.status == Status.PAST_DUE:
+        subscription.next_action_at = work.now  # no more retries: the worker ends it now
     subscription.updated_at = work.now
     if enabled:
         _revoke_pending_cancellation(work, subscription)
@@ -150,3 +152,31 @@ def _upgrade_now(
         ledger.capture(work, subscription, method, request)
     subscription.plan_id = new.id
     subscription.pending_plan_id = None
+
+
+def change_payment_method(
+    work: Work, account_id: uuid.UUID, subscription_id: uuid.UUID, method_id: uuid.UUID
+) -> Subscription:
+    """Pay with another card from now on; past due, the renewal is retried with it at once."""
+    subscription = repository.get_owned(work.session, account_id, subscription_id, lock=True)
+    if not rules.can_change_auto_renew(Status(subscription.status)):
+        raise Conflict("This subscription has ended.", code="subscription_ended")
+    method = get_method(work, account_id, method_id)
+    before = snapshot(subscription)
+    subscription.payment_method_id = method.id
+    subscription.updated_at = work.now
+    record(
+        work.session,
+        actor=work.actor,
+        action="subscription.payment_method_changed",
+        entity=("subscription", subscription.id),
+        account_id=account_id,
+        subscription_id=subscription.id,
+        before={**before, "payment_method": "previous"},
+        after={**snapshot(subscription), "payment_method": f"{method.brand} {method.last4}"},
+        now=work.now,
+    )
+    if subscription.status == Status.PAST_DUE and subscription.auto_renew:
+        subscription.retries_left = max(subscription.retries_left, 1)
+        renewal.renew(work, subscription)
+    return subscription

@@ -102,6 +102,7 @@ def _new_subscription(
         period_number=number,
         current_period_start=start,
         current_period_end=end,
+        next_action_at=end,
         created_at=now,
         updated_at=now,
     )

@@ -20,8 +20,10 @@ from subdesk.context import Work
 from subdesk.errors import Conflict
 from subdesk.models import Payment, Plan, Subscription
 from subdesk.money import Money
+from subdesk.subscriptions import repository
 from subdesk.subscriptions.periods import Period, next_period_end
 from subdesk.subscriptions.rules import Status, Transition, next_status
+from subdesk.subscriptions.schedule import after_failure
 from subdesk.subscriptions.snapshot import snapshot
 
 RENEWABLE = frozenset({Status.TRIALING, Status.ACTIVE, Status.PAST_DUE})
@@ -66,6 +68,8 @@ def renew(work: Work, subscription: Subscription) -> RenewalOutcome:
     subscription.plan_id, subscription.pending_plan_id = plan.id, None
     subscription.anchor_at, subscription.period_number = anchor, number
     subscription.current_period_start, subscription.current_period_end = start, end
+    subscription.next_action_at = end
+    subscription.grace_ends_at, subscription.retries_left, subscription.failed_attempts = None, 0, 0
     subscription.updated_at = work.now
     _audit(work, subscription, "subscription.renewed", before)
     return RenewalOutcome(True, payment)
@@ -92,6 +96,7 @@ def _charge(
         period_start=start,
         period_end=end,
         idempotency_key=f"period:{subscription.id}:{number}",
+        attempt=subscription.failed_attempts,
     )
     return ledger.capture(work, subscription, method, request)
 
@@ -99,12 +104,48 @@ def _charge(
 def _failed(
     work: Work, subscription: Subscription, before: dict[str, object], failure: Exception
 ) -> RenewalOutcome:
-    subscription.status = next_status(Status(subscription.status), Transition.PAYMENT_FAILED).value
-    subscription.updated_at = work.now
     decline = failure.decline_code if isinstance(failure, CardDeclined) else "gateway_unavailable"
     hard = failure.hard if isinstance(failure, CardDeclined) else False
+    first = Status(subscription.status) is not Status.PAST_DUE
+    plan = after_failure(
+        work.runtime.dunning,
+        subscription.current_period_end,
+        None if first else subscription.retries_left,
+        hard,
+        work.now,
+    )
+    subscription.status = next_status(Status(subscription.status), Transition.PAYMENT_FAILED).value
+    subscription.next_action_at = plan.next_action_at
+    subscription.grace_ends_at, subscription.retries_left = plan.grace_ends_at, plan.retries_left
+    subscription.failed_attempts += 1
+    subscription.updated_at = work.now
     _audit(work, subscription, "subscription.payment_failed", before, reason=decline)
+    if plan.retries_left == 0 and work.now >= plan.grace_ends_at:
+        expire(work, subscription, reason="grace period over")
     return RenewalOutcome(False, decline_code=decline, hard_decline=hard)
+
+
+def expire(work: Work, subscription: Subscription, *, reason: str) -> None:
+    """End a subscription whose grace period ran out without a payment."""
+    before = snapshot(subscription)
+    subscription.status = next_status(Status(subscription.status), Transition.EXPIRE).value
+    subscription.next_action_at = None
+    subscription.access_ends_at = min(work.now, subscription.grace_ends_at or work.now)
+    subscription.updated_at = work.now
+    _audit(work, subscription, "subscription.expired", before, reason=reason)
+
+
+def end_at_period_end(work: Work, subscription: Subscription) -> None:
+    """Auto-renew was off: the subscription ends (canceled if the customer canceled it)."""
+    before = snapshot(subscription)
+    canceled = repository.confirmed_cancellation(work.session, subscription.id) is not None
+    transition = Transition.CANCEL if canceled else Transition.EXPIRE
+    subscription.status = next_status(Status(subscription.status), transition).value
+    subscription.next_action_at = None
+    subscription.access_ends_at = subscription.access_ends_at or subscription.current_period_end
+    subscription.canceled_at = subscription.canceled_at or (work.now if canceled else None)
+    subscription.updated_at = work.now
+    _audit(work, subscription, "subscription.ended", before, reason="auto-renew off")
 
 
 def _audit(

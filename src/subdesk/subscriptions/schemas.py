@@ -30,6 +30,10 @@ class AutoRenewIn(BaseModel):
     enabled: bool
 
 
+class PaymentMethodChangeIn(BaseModel):
+    payment_method_id: uuid.UUID
+
+
 class PlanChangeIn(BaseModel):
     plan_id: uuid.UUID
 

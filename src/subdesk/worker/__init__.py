@@ -1,0 +1,1 @@
+"""The worker: renewals, dunning and ends of term, claimed under row locks."""

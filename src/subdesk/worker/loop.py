@@ -1,0 +1,39 @@
+"""The long-running worker: repeat the renewal pass, sleep when idle, stop on SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections import Counter
+from types import FrameType
+
+from subdesk.context import Runtime
+from subdesk.db import Database
+from subdesk.worker.renewals import run_pass
+
+log = logging.getLogger("subdesk.worker")
+
+
+def run(
+    database: Database, runtime: Runtime, *, once: bool = False, poll_seconds: float = 5.0
+) -> Counter[str]:
+    """Run passes until stopped (or one pass with `once`); returns the total outcomes."""
+    stop = threading.Event()
+
+    def request_stop(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, request_stop)
+        signal.signal(signal.SIGINT, request_stop)
+    total: Counter[str] = Counter()
+    while not stop.is_set():
+        outcomes = run_pass(database, runtime)
+        total.update(outcomes)
+        if outcomes:
+            log.info("renewal pass", extra={"outcomes": dict(outcomes)})
+        if once:
+            break
+        stop.wait(poll_seconds)
+    return total

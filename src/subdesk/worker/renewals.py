@@ -1,0 +1,88 @@
+"""The renewal pass: claim due subscriptions with row locks and act on each exactly once.
+
+Workers on any number of machines share the work through PostgreSQL alone:
+`FOR UPDATE SKIP LOCKED` hands each due subscription to one worker at a time,
+and every action moves `next_action_at` forward in the same transaction, so a
+crash at any point leaves the subscription due again and nothing half-done.
+On SQLite the write lock of `BEGIN IMMEDIATE` serialises workers instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from subdesk.audit.log import SYSTEM
+from subdesk.context import Runtime, Work
+from subdesk.db import Database
+from subdesk.models import Subscription
+from subdesk.subscriptions.renewal import end_at_period_end, expire, renew
+from subdesk.subscriptions.rules import Status
+from subdesk.subscriptions.schedule import Due, due_action
+
+log = logging.getLogger("subdesk.worker")
+
+# A subscription whose action failed unexpectedly is looked at again after this.
+BACKOFF = timedelta(minutes=15)
+
+
+def claim_due(session: Session, now: datetime, limit: int) -> list[Subscription]:
+    query = (
+        select(Subscription)
+        .where(Subscription.next_action_at <= now)
+        .order_by(Subscription.next_action_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(session.scalars(query))
+
+
+def act(work: Work, subscription: Subscription) -> str:
+    """Do what is due for one subscription; returns what happened."""
+    status = Status(subscription.status)
+    due = due_action(
+        status,
+        subscription.auto_renew,
+        subscription.retries_left,
+        subscription.grace_ends_at,
+        work.now,
+    )
+    if due is Due.RENEW:
+        return "renewed" if renew(work, subscription).renewed else "payment_failed"
+    if due is Due.END:
+        end_at_period_end(work, subscription)
+        return "ended"
+    if due is Due.EXPIRE:
+        expire(work, subscription, reason="grace period over")
+        return "expired"
+    subscription.next_action_at = subscription.grace_ends_at if status is Status.PAST_DUE else None
+    return "nothing"
+
+
+def run_pass(database: Database, runtime: Runtime, *, batch_size: int = 200) -> Counter[str]:
+    """Act on everything due now, one batch per transaction; returns counts by outcome."""
+    outcomes: Counter[str] = Counter()
+    while True:
+        with database.transaction() as session:
+            work = Work(session, runtime, SYSTEM)
+            now = work.now
+            batch = claim_due(session, now, batch_size)
+            for subscription in batch:
+                outcomes[_act_safely(work, session, subscription)] += 1
+        if len(batch) < batch_size:
+            return outcomes
+
+
+def _act_safely(work: Work, session: Session, subscription: Subscription) -> str:
+    try:
+        with session.begin_nested():
+            return act(work, subscription)
+    except Exception:
+        # One broken subscription must not stop the run; it is retried later.
+        log.exception("renewal action failed", extra={"subscription_id": str(subscription.id)})
+        subscription.next_action_at = work.now + BACKOFF
+        return "error"
