@@ -22,6 +22,7 @@ from subdesk.context import Runtime, Work
 from subdesk.db import Database
 from subdesk.migrate import upgrade
 from subdesk.models import Base
+from tests.smtp import SmtpServer
 
 PG_URL = os.environ.get("SUBDESK_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -83,13 +84,22 @@ def clock() -> TestClock:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def smtp() -> Iterator[SmtpServer]:
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def settings(database_url: str, smtp: SmtpServer) -> Settings:
     # Tokens outlive the months the test clock moves; the limiter has its own test.
     return Settings(
         database_url=database_url,
         signing_key=TEST_SIGNING_SEED,
         token_ttl_days=3650,
         sign_in_attempts_per_minute=1000,
+        smtp_port=smtp.port,
     )
 
 

@@ -23,3 +23,12 @@ class Settings(BaseSettings):
     port: int = 8000
     # Attempts allowed per sign-in key (email or address) per minute.
     sign_in_attempts_per_minute: int = 10
+    # Where links in emails point (the portal).
+    public_url: str = "http://127.0.0.1:8000"
+    # Outgoing email (SMTP); tls is "none", "starttls" or "ssl".
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_tls: Literal["none", "starttls", "ssl"] = "none"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    mail_from: str = "subdesk <no-reply@subdesk.example>"

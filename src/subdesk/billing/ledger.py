@@ -39,7 +39,7 @@ class ChargeRequest:
 
 def capture(
     work: Work, subscription: Subscription, method: PaymentMethod, request: ChargeRequest
-) -> Payment:
+) -> tuple[Payment, Invoice]:
     """Charge the card and record the payment and its invoice; a decline raises, writing nothing."""
     charge = work.gateway.charge(method.gateway_token, request.amount, request.gateway_key)
     payment = Payment(
@@ -79,7 +79,11 @@ def capture(
         after={"kind": request.kind, **request.amount.as_dict(), "invoice": invoice.number},
         now=work.now,
     )
-    return payment
+    return payment, invoice
+
+
+def card_label(method: PaymentMethod) -> str:
+    return f"{method.brand.title()} •••• {method.last4}"
 
 
 def refundable(payment: Payment) -> int:

@@ -20,6 +20,7 @@ from subdesk.context import Work
 from subdesk.errors import Conflict
 from subdesk.models import Cancellation, Payment, Plan, Subscription
 from subdesk.money import Money
+from subdesk.notifications import messages
 from subdesk.subscriptions import repository
 from subdesk.subscriptions.periods import Period
 from subdesk.subscriptions.rules import FINAL, Status, Transition, next_status
@@ -133,8 +134,9 @@ def cancel(
     if existing is not None:
         existing.status = "superseded"
     _apply(work, subscription, choice)
-    _refund(work, cancellation, choice)
+    _refund(work, subscription, view.plan, cancellation, choice)
     cancellation.receipt = work.runtime.signer.sign(receipt_payload(cancellation, view.plan))
+    messages.cancellation_confirmed(work, subscription, view.plan, cancellation)
     record(
         work.session,
         actor=work.actor,
@@ -185,7 +187,9 @@ def _apply(work: Work, subscription: Subscription, choice: Choice) -> None:
         )
 
 
-def _refund(work: Work, cancellation: Cancellation, choice: Choice) -> None:
+def _refund(
+    work: Work, subscription: Subscription, plan: Plan, cancellation: Cancellation, choice: Choice
+) -> None:
     for item in choice.refunds:
         if item.amount > 0:
             row = ledger.refund(
@@ -196,6 +200,7 @@ def _refund(work: Work, cancellation: Cancellation, choice: Choice) -> None:
                 idempotency_key=f"cancel:{cancellation.id}:{item.payment.id}",
             )
             cancellation.refund_id = cancellation.refund_id or row.id
+            messages.refund_issued(work, subscription, plan, row)
 
 
 def receipt_payload(cancellation: Cancellation, plan: Plan) -> dict[str, object]:

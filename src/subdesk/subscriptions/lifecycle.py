@@ -12,6 +12,7 @@ from subdesk.context import Work
 from subdesk.errors import Conflict
 from subdesk.models import Plan, Subscription
 from subdesk.money import Money
+from subdesk.notifications import messages
 from subdesk.subscriptions import renewal, repository, rules
 from subdesk.subscriptions.rules import PlanChange, PlanTerms, Status
 from subdesk.subscriptions.snapshot import snapshot
@@ -149,7 +150,8 @@ def _upgrade_now(
             period_end=subscription.current_period_end,
             idempotency_key=f"upgrade:{subscription.id}:{idempotency_key}",
         )
-        ledger.capture(work, subscription, method, request)
+        payment, invoice = ledger.capture(work, subscription, method, request)
+        messages.receipt(work, subscription, new, payment, invoice, ledger.card_label(method))
     subscription.plan_id = new.id
     subscription.pending_plan_id = None
 

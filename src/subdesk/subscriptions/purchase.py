@@ -14,6 +14,7 @@ from subdesk.context import Work
 from subdesk.errors import Conflict, InvalidRequest
 from subdesk.models import Consent, Plan, Subscription
 from subdesk.money import Money
+from subdesk.notifications import messages
 from subdesk.subscriptions.periods import Period, period_bounds
 from subdesk.subscriptions.rules import Status
 from subdesk.subscriptions.snapshot import snapshot
@@ -50,8 +51,11 @@ def subscribe(work: Work, account_id: uuid.UUID, purchase: Purchase) -> Subscrip
     subscription = _new_subscription(work, account_id, plan, method.id)
     work.session.add(subscription)
     work.session.flush()
+    paid = None
     if subscription.status == Status.ACTIVE:
-        ledger.capture(work, subscription, method, _first_charge(plan, subscription, purchase))
+        paid, _ = ledger.capture(
+            work, subscription, method, _first_charge(plan, subscription, purchase)
+        )
     work.session.add(
         Consent(
             subscription_id=subscription.id,
@@ -74,6 +78,7 @@ def subscribe(work: Work, account_id: uuid.UUID, purchase: Purchase) -> Subscrip
         after={**snapshot(subscription), "disclosure_version": disclosure.version},
         now=work.now,
     )
+    messages.purchase_acknowledged(work, subscription, plan, disclosure, paid)
     return subscription
 
 

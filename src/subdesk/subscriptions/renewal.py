@@ -18,8 +18,9 @@ from subdesk.billing.payment_methods import get_method
 from subdesk.catalog.service import get_plan
 from subdesk.context import Work
 from subdesk.errors import Conflict
-from subdesk.models import Payment, Plan, Subscription
+from subdesk.models import Invoice, Payment, Plan, Subscription
 from subdesk.money import Money
+from subdesk.notifications import messages
 from subdesk.subscriptions import repository
 from subdesk.subscriptions.periods import Period, next_period_end
 from subdesk.subscriptions.rules import Status, Transition, next_status
@@ -61,9 +62,9 @@ def renew(work: Work, subscription: Subscription) -> RenewalOutcome:
     end = next_period_end(anchor, Period(plan.period), start)
     before = snapshot(subscription)
     try:
-        payment = _charge(work, subscription, plan, number, start, end)
+        payment, invoice, card = _charge(work, subscription, plan, number, start, end)
     except (CardDeclined, GatewayUnavailable) as failure:
-        return _failed(work, subscription, before, failure)
+        return _failed(work, subscription, plan, before, failure)
     subscription.status = next_status(status, TRANSITION_ON_SUCCESS[status]).value
     subscription.plan_id, subscription.pending_plan_id = plan.id, None
     subscription.anchor_at, subscription.period_number = anchor, number
@@ -72,24 +73,20 @@ def renew(work: Work, subscription: Subscription) -> RenewalOutcome:
     subscription.grace_ends_at, subscription.retries_left, subscription.failed_attempts = None, 0, 0
     subscription.updated_at = work.now
     _audit(work, subscription, "subscription.renewed", before)
+    messages.receipt(work, subscription, plan, payment, invoice, card)
     return RenewalOutcome(True, payment)
 
 
 def _charge(
     work: Work, subscription: Subscription, plan: Plan, number: int, start: datetime, end: datetime
-) -> Payment:
+) -> tuple[Payment, Invoice, str]:
     if subscription.payment_method_id is None:
         raise CardDeclined("No payment method.", decline_code="no_payment_method", hard=True)
     method = get_method(work, subscription.account_id, subscription.payment_method_id)
     first_paid = number == 1
-    price = (
-        plan.intro_price_minor
-        if first_paid and plan.intro_price_minor is not None
-        else plan.renewal_price_minor
-    )
     request = ledger.ChargeRequest(
         kind="initial" if first_paid else "renewal",
-        amount=Money(price, plan.currency),
+        amount=_price(plan, subscription),
         period_number=number,
         first_paid=first_paid,
         description=f"{plan.name}, {plan.period} {number}",
@@ -98,16 +95,29 @@ def _charge(
         idempotency_key=f"period:{subscription.id}:{number}",
         attempt=subscription.failed_attempts,
     )
-    return ledger.capture(work, subscription, method, request)
+    payment, invoice = ledger.capture(work, subscription, method, request)
+    return payment, invoice, ledger.card_label(method)
+
+
+def _price(plan: Plan, subscription: Subscription) -> Money:
+    """What the next period costs: the introductory price for the first paid one."""
+    first_paid = subscription.period_number == 0
+    if first_paid and plan.intro_price_minor is not None:
+        return Money(plan.intro_price_minor, plan.currency)
+    return Money(plan.renewal_price_minor, plan.currency)
 
 
 def _failed(
-    work: Work, subscription: Subscription, before: dict[str, object], failure: Exception
+    work: Work,
+    subscription: Subscription,
+    plan: Plan,
+    before: dict[str, object],
+    failure: Exception,
 ) -> RenewalOutcome:
     decline = failure.decline_code if isinstance(failure, CardDeclined) else "gateway_unavailable"
     hard = failure.hard if isinstance(failure, CardDeclined) else False
     first = Status(subscription.status) is not Status.PAST_DUE
-    plan = after_failure(
+    plan_next = after_failure(
         work.runtime.dunning,
         subscription.current_period_end,
         None if first else subscription.retries_left,
@@ -115,12 +125,17 @@ def _failed(
         work.now,
     )
     subscription.status = next_status(Status(subscription.status), Transition.PAYMENT_FAILED).value
-    subscription.next_action_at = plan.next_action_at
-    subscription.grace_ends_at, subscription.retries_left = plan.grace_ends_at, plan.retries_left
+    subscription.next_action_at = plan_next.next_action_at
+    subscription.grace_ends_at = plan_next.grace_ends_at
+    subscription.retries_left = plan_next.retries_left
     subscription.failed_attempts += 1
     subscription.updated_at = work.now
     _audit(work, subscription, "subscription.payment_failed", before, reason=decline)
-    if plan.retries_left == 0 and work.now >= plan.grace_ends_at:
+    retry_at = plan_next.next_action_at if plan_next.retries_left else None
+    messages.payment_failed(
+        work, subscription, plan, _price(plan, subscription), str(failure), retry_at
+    )
+    if plan_next.retries_left == 0 and work.now >= plan_next.grace_ends_at:
         expire(work, subscription, reason="grace period over")
     return RenewalOutcome(False, decline_code=decline, hard_decline=hard)
 

@@ -10,6 +10,7 @@ from types import FrameType
 
 from subdesk.context import Runtime
 from subdesk.db import Database
+from subdesk.notifications.smtp import SmtpSender, deliver_pending
 from subdesk.worker.renewals import run_pass
 
 log = logging.getLogger("subdesk.worker")
@@ -28,8 +29,9 @@ def run(
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
     total: Counter[str] = Counter()
+    sender = SmtpSender(runtime.settings)
     while not stop.is_set():
-        outcomes = run_pass(database, runtime)
+        outcomes = one_pass(database, runtime, sender)
         total.update(outcomes)
         if outcomes:
             log.info("renewal pass", extra={"outcomes": dict(outcomes)})
@@ -37,3 +39,12 @@ def run(
             break
         stop.wait(poll_seconds)
     return total
+
+
+def one_pass(database: Database, runtime: Runtime, sender: SmtpSender) -> Counter[str]:
+    """Everything due now: renewals, retries and ends of term, then the email outbox."""
+    outcomes = run_pass(database, runtime)
+    sent = deliver_pending(database, sender, runtime.clock.now())
+    if sent:
+        outcomes["emails_sent"] = sent
+    return outcomes

@@ -1,0 +1,35 @@
+"""The transactional outbox: messages written with the change they announce, sent afterwards."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from subdesk.models.base import Base, uuid_pk
+
+
+class OutboxEmail(Base):
+    """An email rendered when it was queued; what the customer received, kept as sent."""
+
+    __tablename__ = "outbox_emails"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    # One message per purpose (e.g. "receipt:<payment>"), so a repeat never queues it twice.
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    account_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    subscription_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    template: Mapped[str] = mapped_column(String(40))
+    locale: Mapped[str] = mapped_column(String(10))
+    to_address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(index=True)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]

@@ -1,0 +1,1 @@
+"""Notifications: the email outbox, its templates in English and German, and SMTP delivery."""

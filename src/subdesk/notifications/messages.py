@@ -1,0 +1,173 @@
+"""The emails subdesk sends, each queued from the domain event it announces."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from subdesk.context import Work
+from subdesk.models import (
+    Account,
+    Cancellation,
+    Disclosure,
+    Invoice,
+    Payment,
+    Plan,
+    Refund,
+    Subscription,
+)
+from subdesk.money import Money
+from subdesk.notifications.formatting import day, moment, money
+from subdesk.notifications.outbox import queue_email
+
+PERIOD_WORDS = {
+    "en": {"month": "month", "year": "year"},
+    "de": {"month": "jeden Monat", "year": "jedes Jahr"},
+}
+
+
+def _account(work: Work, subscription: Subscription) -> Account | None:
+    return work.session.get(Account, subscription.account_id)
+
+
+def _price_after(plan: Plan, first: bool) -> Money:
+    if first and plan.intro_price_minor is not None:
+        return Money(plan.intro_price_minor, plan.currency)
+    return Money(plan.renewal_price_minor, plan.currency)
+
+
+def purchase_acknowledged(
+    work: Work, subscription: Subscription, plan: Plan, disclosure: Disclosure, paid: Payment | None
+) -> None:
+    account = _account(work, subscription)
+    if account is None:
+        return
+    loc = account.locale
+    trial = subscription.trial_ends_at
+    context = {
+        "plan": plan.name,
+        "disclosure": disclosure.text,
+        "subscription_id": str(subscription.id),
+        "trial_ends": day(trial, loc) if trial else None,
+        "amount": money(Money(paid.amount_minor, paid.currency), loc) if paid else None,
+        "next_date": day(subscription.current_period_end, loc),
+        "next_amount": money(_price_after(plan, first=trial is not None), loc),
+    }
+    queue_email(
+        work,
+        account,
+        "purchase_ack",
+        context,
+        dedupe_key=f"purchase_ack:{subscription.id}",
+        subscription_id=subscription.id,
+    )
+
+
+def receipt(
+    work: Work,
+    subscription: Subscription,
+    plan: Plan,
+    payment: Payment,
+    invoice: Invoice,
+    card: str,
+) -> None:
+    account = _account(work, subscription)
+    if account is None:
+        return
+    loc = account.locale
+    renews = subscription.auto_renew
+    context = {
+        "plan": plan.name,
+        "amount": money(Money(payment.amount_minor, payment.currency), loc),
+        "card": card,
+        "invoice": invoice.number,
+        "period_start": day(invoice.period_start, loc),
+        "period_end": day(invoice.period_end, loc),
+        "next_date": day(invoice.period_end, loc) if renews else None,
+        "next_amount": money(_price_after(plan, first=False), loc),
+    }
+    queue_email(
+        work,
+        account,
+        "receipt",
+        context,
+        dedupe_key=f"receipt:{payment.id}",
+        subscription_id=subscription.id,
+    )
+
+
+def payment_failed(
+    work: Work,
+    subscription: Subscription,
+    plan: Plan,
+    amount: Money,
+    reason: str,
+    retry_at: datetime | None,
+) -> None:
+    account = _account(work, subscription)
+    if account is None or subscription.grace_ends_at is None:
+        return
+    loc = account.locale
+    context = {
+        "plan": plan.name,
+        "amount": money(amount, loc),
+        "reason": reason,
+        "grace_ends": day(subscription.grace_ends_at, loc),
+        "retry_date": day(retry_at, loc) if retry_at else None,
+    }
+    queue_email(
+        work,
+        account,
+        "payment_failed",
+        context,
+        dedupe_key=f"payment_failed:{subscription.id}:{subscription.period_number}:{subscription.failed_attempts}",
+        subscription_id=subscription.id,
+    )
+
+
+def cancellation_confirmed(
+    work: Work, subscription: Subscription, plan: Plan, cancellation: Cancellation
+) -> None:
+    account = _account(work, subscription)
+    if account is None:
+        return
+    loc = account.locale
+    context = {
+        "plan": plan.name,
+        "cancellation_id": cancellation.public_id,
+        "requested_at": moment(cancellation.requested_at, loc),
+        "when": cancellation.mode,
+        "protected_until": moment(cancellation.effective_at, loc),
+        "refund": money(Money(cancellation.refund_minor, cancellation.currency), loc),
+    }
+    queue_email(
+        work,
+        account,
+        "cancellation",
+        context,
+        dedupe_key=f"cancellation:{cancellation.public_id}",
+        subscription_id=subscription.id,
+    )
+
+
+def refund_issued(work: Work, subscription: Subscription, plan: Plan, refund: Refund) -> None:
+    account = _account(work, subscription)
+    if account is None:
+        return
+    loc = account.locale
+    reasons = {
+        "money_back_guarantee": {"en": "money-back guarantee", "de": "Geld-zurück-Garantie"},
+        "pro_rata_unused_months": {"en": "unused months", "de": "nicht genutzte Monate"},
+    }
+    context = {
+        "plan": plan.name,
+        "amount": money(Money(refund.amount_minor, refund.currency), loc),
+        "reason": reasons.get(refund.reason, {}).get(loc, refund.reason),
+    }
+    queue_email(
+        work,
+        account,
+        "refund",
+        context,
+        dedupe_key=f"refund:{refund.id}",
+        subscription_id=subscription.id,
+    )
