@@ -13,6 +13,8 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 console = Console()
+plans = typer.Typer(help="Look at and change the catalog's plans.", no_args_is_help=True)
+app.add_typer(plans, name="plans")
 
 
 @app.command()
@@ -88,6 +90,65 @@ def worker(
     outcomes = run(database, build_runtime(settings), once=once, poll_seconds=poll)
     database.dispose()
     console.print(f"Worker done: {dict(outcomes) or 'nothing was due'}")
+
+
+@plans.command("list")
+def list_plans() -> None:
+    """Every plan with its code, prices and terms version."""
+    from rich.table import Table
+
+    from subdesk.catalog.service import list_offers
+    from subdesk.db import Database
+    from subdesk.money import Money
+
+    settings = Settings()
+    database = Database(settings.database_url)
+    table = Table("code", "name", "period", "seats", "intro", "renewal", "terms")
+    with database.transaction() as session:
+        for offer in list_offers(session):
+            plan = offer.plan
+            intro = plan.intro_price_minor
+            table.add_row(
+                plan.code,
+                plan.name,
+                plan.period,
+                str(plan.seats),
+                str(Money(intro, plan.currency)) if intro is not None else "-",
+                str(Money(plan.renewal_price_minor, plan.currency)),
+                f"v{offer.disclosure.version}",
+            )
+    database.dispose()
+    console.print(table)
+
+
+@plans.command("set-price")
+def set_price(
+    code: str = typer.Argument(..., help="The plan's code, e.g. av1-year-usd."),
+    price: int = typer.Argument(..., help="The new renewal price in minor units (cents)."),
+    reason: str = typer.Option(..., "--reason", help="Why the price changes (audited)."),
+) -> None:
+    """Change a plan's renewal price: new terms for buyers; subscribers get a notice first."""
+    from subdesk.app import build_runtime
+    from subdesk.audit.log import Actor
+    from subdesk.catalog.pricing import change_renewal_price
+    from subdesk.context import Work
+    from subdesk.db import Database
+    from subdesk.errors import SubdeskError
+
+    settings = Settings()
+    database = Database(settings.database_url)
+    runtime = build_runtime(settings)
+    try:
+        with database.transaction() as session:
+            change_renewal_price(
+                Work(session, runtime, Actor("operator", "cli")), code, price, reason
+            )
+    except SubdeskError as error:
+        console.print(f"[red]{error.message}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        database.dispose()
+    console.print(f"{code} now renews at {price} minor units; subscribers are noticed first.")
 
 
 def _safe_url(url: str) -> str:

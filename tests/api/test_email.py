@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import timedelta
-
 from fastapi.testclient import TestClient
 
 from subdesk.clock import TestClock
 from subdesk.context import Runtime
 from subdesk.db import Database
 from subdesk.models import OutboxEmail
-from subdesk.notifications.smtp import SmtpSender
-from subdesk.worker.loop import one_pass
-from tests.api.helpers import count
+from tests.api.helpers import count, run_days
 from tests.factories import customer, subscribe
 from tests.smtp import SmtpServer
-
-
-def run_days(clock: TestClock, database: Database, runtime: Runtime, days: int) -> Counter[str]:
-    sender = SmtpSender(runtime.settings)
-    total: Counter[str] = Counter()
-    for _ in range(days):
-        clock.advance(timedelta(days=1))
-        total.update(one_pass(database, runtime, sender))
-    return total
 
 
 def test_a_year_of_monthly_renewals_sends_twelve_receipts_once_each(

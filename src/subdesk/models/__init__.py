@@ -5,7 +5,7 @@ from subdesk.models.audit import AuditEvent, IdempotencyRecord
 from subdesk.models.base import Base
 from subdesk.models.billing import Invoice, Payment, Refund
 from subdesk.models.catalog import Disclosure, Plan, Product, Service, product_services
-from subdesk.models.notifications import OutboxEmail
+from subdesk.models.notifications import Notice, OutboxEmail
 from subdesk.models.subscriptions import Cancellation, Consent, Subscription
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "Disclosure",
     "IdempotencyRecord",
     "Invoice",
+    "Notice",
     "OutboxEmail",
     "Payment",
     "PaymentMethod",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from subdesk.models.base import Base, uuid_pk
@@ -33,3 +33,21 @@ class OutboxEmail(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class Notice(Base):
+    """A reminder or notice sent about a date, with the legal windows it landed in."""
+
+    __tablename__ = "notices"
+    __table_args__ = (UniqueConstraint("subscription_id", "kind", "target", "scheduled_days"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    subscription_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("subscriptions.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    target: Mapped[datetime]  # the date D it is about
+    scheduled_days: Mapped[int]
+    actual_days: Mapped[int]
+    satisfied: Mapped[list[str]] = mapped_column(JSON)
+    price_minor: Mapped[int | None]  # for price changes: the new price announced
+    email_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("outbox_emails.id"))
+    sent_at: Mapped[datetime]

@@ -37,6 +37,10 @@ class Subscription(Base):
     grace_ends_at: Mapped[datetime | None]
     retries_left: Mapped[int] = mapped_column(default=0, server_default="0")
     failed_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The renewal price the customer agreed to at purchase or was noticed of in time.
+    agreed_price_minor: Mapped[int | None]
+    # When the worker must next look at its reminders and notices; null when never.
+    next_notice_at: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

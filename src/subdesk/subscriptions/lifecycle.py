@@ -45,6 +45,7 @@ def set_auto_renew(
     subscription.updated_at = work.now
     if enabled:
         _revoke_pending_cancellation(work, subscription)
+        subscription.next_notice_at = work.now
     record(
         work.session,
         actor=work.actor,
@@ -154,6 +155,8 @@ def _upgrade_now(
         messages.receipt(work, subscription, new, payment, invoice, ledger.card_label(method))
     subscription.plan_id = new.id
     subscription.pending_plan_id = None
+    subscription.agreed_price_minor = new.renewal_price_minor
+    subscription.next_notice_at = work.now
 
 
 def change_payment_method(

@@ -108,6 +108,8 @@ def _new_subscription(
         current_period_start=start,
         current_period_end=end,
         next_action_at=end,
+        agreed_price_minor=plan.renewal_price_minor,
+        next_notice_at=now,
         created_at=now,
         updated_at=now,
     )

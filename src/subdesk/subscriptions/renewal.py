@@ -11,14 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
+
 from subdesk.audit.log import record
 from subdesk.billing import ledger
 from subdesk.billing.gateway import CardDeclined, GatewayUnavailable
 from subdesk.billing.payment_methods import get_method
 from subdesk.catalog.service import get_plan
+from subdesk.compliance.rules import NoticeKind, jurisdiction, renewal_price
 from subdesk.context import Work
 from subdesk.errors import Conflict
-from subdesk.models import Invoice, Payment, Plan, Subscription
+from subdesk.models import Account, Invoice, Notice, Payment, Plan, Subscription
 from subdesk.money import Money
 from subdesk.notifications import messages
 from subdesk.subscriptions import repository
@@ -70,6 +73,9 @@ def renew(work: Work, subscription: Subscription) -> RenewalOutcome:
     subscription.anchor_at, subscription.period_number = anchor, number
     subscription.current_period_start, subscription.current_period_end = start, end
     subscription.next_action_at = end
+    subscription.next_notice_at = work.now
+    if payment.kind == "renewal":
+        subscription.agreed_price_minor = payment.amount_minor
     subscription.grace_ends_at, subscription.retries_left, subscription.failed_attempts = None, 0, 0
     subscription.updated_at = work.now
     _audit(work, subscription, "subscription.renewed", before)
@@ -86,7 +92,7 @@ def _charge(
     first_paid = number == 1
     request = ledger.ChargeRequest(
         kind="initial" if first_paid else "renewal",
-        amount=_price(plan, subscription),
+        amount=price_of_next_period(work, subscription, plan),
         period_number=number,
         first_paid=first_paid,
         description=f"{plan.name}, {plan.period} {number}",
@@ -99,12 +105,25 @@ def _charge(
     return payment, invoice, ledger.card_label(method)
 
 
-def _price(plan: Plan, subscription: Subscription) -> Money:
-    """What the next period costs: the introductory price for the first paid one."""
-    first_paid = subscription.period_number == 0
-    if first_paid and plan.intro_price_minor is not None:
+def price_of_next_period(work: Work, subscription: Subscription, plan: Plan) -> Money:
+    """The introductory price for the first paid period; then the agreed price, and a
+    higher one only if it was noticed inside the legal window before this renewal."""
+    if subscription.period_number == 0 and plan.intro_price_minor is not None:
         return Money(plan.intro_price_minor, plan.currency)
-    return Money(plan.renewal_price_minor, plan.currency)
+    if plan.id != subscription.plan_id or subscription.agreed_price_minor is None:
+        return Money(plan.renewal_price_minor, plan.currency)  # a plan the customer chose
+    account = work.session.get(Account, subscription.account_id)
+    where = jurisdiction(account.country, account.region) if account else "*"
+    noticed = work.session.scalars(
+        select(Notice.actual_days).where(
+            Notice.subscription_id == subscription.id,
+            Notice.kind == NoticeKind.PRICE_CHANGE.value,
+            Notice.target == subscription.current_period_end,
+            Notice.price_minor == plan.renewal_price_minor,
+        )
+    ).first()
+    price = renewal_price(subscription.agreed_price_minor, plan.renewal_price_minor, noticed, where)
+    return Money(price, plan.currency)
 
 
 def _failed(
@@ -133,7 +152,12 @@ def _failed(
     _audit(work, subscription, "subscription.payment_failed", before, reason=decline)
     retry_at = plan_next.next_action_at if plan_next.retries_left else None
     messages.payment_failed(
-        work, subscription, plan, _price(plan, subscription), str(failure), retry_at
+        work,
+        subscription,
+        plan,
+        price_of_next_period(work, subscription, plan),
+        str(failure),
+        retry_at,
     )
     if plan_next.retries_left == 0 and work.now >= plan_next.grace_ends_at:
         expire(work, subscription, reason="grace period over")

@@ -11,6 +11,7 @@ from types import FrameType
 from subdesk.context import Runtime
 from subdesk.db import Database
 from subdesk.notifications.smtp import SmtpSender, deliver_pending
+from subdesk.worker.notices import run_notices
 from subdesk.worker.renewals import run_pass
 
 log = logging.getLogger("subdesk.worker")
@@ -44,6 +45,7 @@ def run(
 def one_pass(database: Database, runtime: Runtime, sender: SmtpSender) -> Counter[str]:
     """Everything due now: renewals, retries and ends of term, then the email outbox."""
     outcomes = run_pass(database, runtime)
+    outcomes.update(run_notices(database, runtime))
     sent = deliver_pending(database, sender, runtime.clock.now())
     if sent:
         outcomes["emails_sent"] = sent
