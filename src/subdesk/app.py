@@ -23,6 +23,7 @@ from subdesk.config import Settings
 from subdesk.context import Runtime
 from subdesk.db import Database
 from subdesk.errors import SubdeskError
+from subdesk.notifications.api import router as webhooks_router
 from subdesk.receipts import ReceiptSigner
 from subdesk.subscriptions.api import router as subscriptions_router
 
@@ -60,7 +61,13 @@ def create_app(
     app.state.runtime = runtime or build_runtime(settings)
     app.state.database = database or Database(settings.database_url)
     app.state.sign_in_limiter = SignInLimiter(settings.sign_in_attempts_per_minute)
-    for router in (accounts_router, catalog_router, billing_router, subscriptions_router):
+    for router in (
+        accounts_router,
+        catalog_router,
+        billing_router,
+        subscriptions_router,
+        webhooks_router,
+    ):
         app.include_router(router)
     _install_error_handlers(app)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 from rich.console import Console
 
@@ -15,6 +17,10 @@ app = typer.Typer(
 console = Console()
 plans = typer.Typer(help="Look at and change the catalog's plans.", no_args_is_help=True)
 app.add_typer(plans, name="plans")
+keys = typer.Typer(help="Make keys for operators.", no_args_is_help=True)
+app.add_typer(keys, name="keys")
+hooks = typer.Typer(help="Outgoing webhooks: endpoints and deliveries.", no_args_is_help=True)
+app.add_typer(hooks, name="webhooks")
 
 
 @app.command()
@@ -149,6 +155,88 @@ def set_price(
     finally:
         database.dispose()
     console.print(f"{code} now renews at {price} minor units; subscribers are noticed first.")
+
+
+@keys.command("operator")
+def operator_key() -> None:
+    """Make an operator API key for /api/v1/admin; only its SHA-256 goes in the configuration."""
+    import hashlib
+    import secrets
+
+    key = "sdop_" + secrets.token_urlsafe(32)
+    console.print(f"Operator key (store it now, it is not kept): [bold]{key}[/bold]")
+    console.print(
+        f"Configure: SUBDESK_OPERATOR_KEY_SHA256={hashlib.sha256(key.encode()).hexdigest()}"
+    )
+
+
+@hooks.command("add")
+def add_webhook(
+    url: str = typer.Argument(..., help="Where to POST events."),
+    event: Annotated[
+        list[str] | None,
+        typer.Option("--event", help="An event type to send (repeat); every event if none."),
+    ] = None,
+) -> None:
+    """Register an endpoint and print its signing secret (shown once)."""
+    from subdesk.app import build_runtime
+    from subdesk.audit.log import Actor
+    from subdesk.context import Work
+    from subdesk.db import Database
+    from subdesk.notifications.webhooks import add_endpoint
+
+    settings = Settings()
+    database = Database(settings.database_url)
+    with database.transaction() as session:
+        work = Work(session, build_runtime(settings), Actor("operator", "cli"))
+        endpoint, secret = add_endpoint(work, url, event or ["*"])
+        endpoint_id = endpoint.id
+    database.dispose()
+    console.print(f"Endpoint {endpoint_id}; signing secret (store it now): [bold]{secret}[/bold]")
+
+
+@hooks.command("deliveries")
+def list_deliveries(status: str = typer.Option(None, help="pending, delivered or failed")) -> None:
+    """The latest deliveries with their status and last error."""
+    from rich.table import Table
+    from sqlalchemy import select
+
+    from subdesk.db import Database
+    from subdesk.models import WebhookDelivery
+
+    settings = Settings()
+    database = Database(settings.database_url)
+    table = Table("id", "event", "status", "attempts", "last")
+    with database.transaction() as session:
+        query = select(WebhookDelivery).order_by(WebhookDelivery.created_at.desc()).limit(50)
+        if status:
+            query = query.where(WebhookDelivery.status == status)
+        for row in session.scalars(query):
+            last = row.last_error or (str(row.last_status_code) if row.last_status_code else "")
+            table.add_row(str(row.id), row.event_type, row.status, str(row.attempts), last)
+    database.dispose()
+    console.print(table)
+
+
+@hooks.command("redeliver")
+def redeliver_webhook(delivery_id: str = typer.Argument(..., help="The delivery's id.")) -> None:
+    """Send a delivery again at the next worker pass."""
+    import uuid
+
+    from subdesk.app import build_runtime
+    from subdesk.audit.log import Actor
+    from subdesk.context import Work
+    from subdesk.db import Database
+    from subdesk.notifications.webhooks import redeliver
+
+    settings = Settings()
+    database = Database(settings.database_url)
+    with database.transaction() as session:
+        redeliver(
+            Work(session, build_runtime(settings), Actor("operator", "cli")), uuid.UUID(delivery_id)
+        )
+    database.dispose()
+    console.print("Queued for redelivery.")
 
 
 def _safe_url(url: str) -> str:

@@ -32,3 +32,5 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: str | None = None
     mail_from: str = "subdesk <no-reply@subdesk.example>"
+    # SHA-256 (hex) of the operator API key for /api/v1/admin; `subdesk keys operator` makes one.
+    operator_key_sha256: str | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -85,6 +87,23 @@ def as_customer(
             raise
         # A parallel request with the same key committed first: answer as it did.
         return _replay_after_race(request, bearer.credentials, scope, key, fingerprint)
+
+
+def as_operator(
+    request: Request,
+    bearer: HTTPAuthorizationCredentials | None,
+    handler: Callable[[Work], Any],
+    *,
+    status: int = 200,
+) -> JSONResponse:
+    """Run `handler` for the holder of the operator key (compared by its SHA-256)."""
+    expected = runtime_of(request).settings.operator_key_sha256
+    given = hashlib.sha256(bearer.credentials.encode()).hexdigest() if bearer else ""
+    if not expected or not hmac.compare_digest(given, expected.lower()):
+        raise NotAuthenticated("An operator key is needed here.", code="invalid_operator_key")
+    with database_of(request).transaction() as session:
+        result = handler(_work(request, session, Actor("operator", given[:12])))
+    return JSONResponse(jsonable_encoder(result), status_code=status)
 
 
 def _checked_key(key: str | None) -> str | None:

@@ -11,6 +11,7 @@ from subdesk.context import Work
 from subdesk.errors import Conflict
 from subdesk.models import Invoice, Payment, PaymentMethod, Refund, Subscription
 from subdesk.money import Money
+from subdesk.notifications import webhooks
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -128,4 +129,13 @@ def refund(
         after={"refunded": payment.refunded_minor, **money.as_dict(), "reason": reason},
         now=work.now,
     )
+    data = {
+        "refund_id": str(row.id),
+        "payment_id": str(payment.id),
+        "subscription_id": str(payment.subscription_id),
+        "account_id": str(payment.account_id),
+        **money.as_dict(),
+        "reason": reason,
+    }
+    webhooks.emit(work, "refund.created", data)
     return row

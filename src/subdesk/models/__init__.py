@@ -7,6 +7,7 @@ from subdesk.models.billing import Invoice, Payment, Refund
 from subdesk.models.catalog import Disclosure, Plan, Product, Service, product_services
 from subdesk.models.notifications import Notice, OutboxEmail
 from subdesk.models.subscriptions import Cancellation, Consent, Subscription
+from subdesk.models.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Account",
@@ -27,5 +28,7 @@ __all__ = [
     "Refund",
     "Service",
     "Subscription",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "product_services",
 ]

@@ -20,11 +20,11 @@ from subdesk.context import Work
 from subdesk.errors import Conflict
 from subdesk.models import Cancellation, Payment, Plan, Subscription
 from subdesk.money import Money
-from subdesk.notifications import messages
+from subdesk.notifications import messages, webhooks
 from subdesk.subscriptions import repository
 from subdesk.subscriptions.periods import Period
 from subdesk.subscriptions.rules import FINAL, Status, Transition, next_status
-from subdesk.subscriptions.snapshot import snapshot
+from subdesk.subscriptions.snapshot import event_data, snapshot
 
 
 class When(StrEnum):
@@ -137,6 +137,11 @@ def cancel(
     _refund(work, subscription, view.plan, cancellation, choice)
     cancellation.receipt = work.runtime.signer.sign(receipt_payload(cancellation, view.plan))
     messages.cancellation_confirmed(work, subscription, view.plan, cancellation)
+    webhooks.emit(
+        work,
+        "subscription.canceled",
+        event_data(subscription, cancellation_id=cancellation.public_id, when=when.value),
+    )
     record(
         work.session,
         actor=work.actor,

@@ -14,10 +14,10 @@ from subdesk.context import Work
 from subdesk.errors import Conflict, InvalidRequest
 from subdesk.models import Consent, Plan, Subscription
 from subdesk.money import Money
-from subdesk.notifications import messages
+from subdesk.notifications import messages, webhooks
 from subdesk.subscriptions.periods import Period, period_bounds
 from subdesk.subscriptions.rules import Status
-from subdesk.subscriptions.snapshot import snapshot
+from subdesk.subscriptions.snapshot import event_data, snapshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +79,7 @@ def subscribe(work: Work, account_id: uuid.UUID, purchase: Purchase) -> Subscrip
         now=work.now,
     )
     messages.purchase_acknowledged(work, subscription, plan, disclosure, paid)
+    webhooks.emit(work, "subscription.created", event_data(subscription, plan=plan.code))
     return subscription
 
 

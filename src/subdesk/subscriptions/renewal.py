@@ -23,12 +23,12 @@ from subdesk.context import Work
 from subdesk.errors import Conflict
 from subdesk.models import Account, Invoice, Notice, Payment, Plan, Subscription
 from subdesk.money import Money
-from subdesk.notifications import messages
+from subdesk.notifications import messages, webhooks
 from subdesk.subscriptions import repository
 from subdesk.subscriptions.periods import Period, next_period_end
 from subdesk.subscriptions.rules import Status, Transition, next_status
 from subdesk.subscriptions.schedule import after_failure
-from subdesk.subscriptions.snapshot import snapshot
+from subdesk.subscriptions.snapshot import event_data, snapshot
 
 RENEWABLE = frozenset({Status.TRIALING, Status.ACTIVE, Status.PAST_DUE})
 TRANSITION_ON_SUCCESS = {
@@ -80,6 +80,16 @@ def renew(work: Work, subscription: Subscription) -> RenewalOutcome:
     subscription.updated_at = work.now
     _audit(work, subscription, "subscription.renewed", before)
     messages.receipt(work, subscription, plan, payment, invoice, card)
+    webhooks.emit(
+        work,
+        "subscription.renewed",
+        event_data(
+            subscription,
+            amount=payment.amount_minor,
+            currency=payment.currency,
+            invoice=invoice.number,
+        ),
+    )
     return RenewalOutcome(True, payment)
 
 
@@ -151,6 +161,9 @@ def _failed(
     subscription.updated_at = work.now
     _audit(work, subscription, "subscription.payment_failed", before, reason=decline)
     retry_at = plan_next.next_action_at if plan_next.retries_left else None
+    webhooks.emit(
+        work, "payment.failed", event_data(subscription, decline_code=decline, hard_decline=hard)
+    )
     messages.payment_failed(
         work,
         subscription,
@@ -172,6 +185,7 @@ def expire(work: Work, subscription: Subscription, *, reason: str) -> None:
     subscription.access_ends_at = min(work.now, subscription.grace_ends_at or work.now)
     subscription.updated_at = work.now
     _audit(work, subscription, "subscription.expired", before, reason=reason)
+    webhooks.emit(work, "subscription.expired", event_data(subscription, reason=reason))
 
 
 def end_at_period_end(work: Work, subscription: Subscription) -> None:
@@ -185,6 +199,8 @@ def end_at_period_end(work: Work, subscription: Subscription) -> None:
     subscription.canceled_at = subscription.canceled_at or (work.now if canceled else None)
     subscription.updated_at = work.now
     _audit(work, subscription, "subscription.ended", before, reason="auto-renew off")
+    event = "subscription.canceled" if canceled else "subscription.expired"
+    webhooks.emit(work, event, event_data(subscription, reason="ended at period end"))
 
 
 def _audit(

@@ -7,6 +7,18 @@ from typing import Any
 from subdesk.models import Subscription
 
 
+def event_data(subscription: Subscription, **extra: Any) -> dict[str, Any]:
+    """What a webhook says of a subscription: ids and state, never personal data."""
+    return {
+        "subscription_id": str(subscription.id),
+        "account_id": str(subscription.account_id),
+        "status": subscription.status,
+        "auto_renew": subscription.auto_renew,
+        "current_period_end": subscription.current_period_end.isoformat(),
+        **extra,
+    }
+
+
 def snapshot(subscription: Subscription) -> dict[str, Any]:
     def iso(value: Any) -> str | None:
         return value.isoformat() if value is not None else None

@@ -11,6 +11,7 @@ from types import FrameType
 from subdesk.context import Runtime
 from subdesk.db import Database
 from subdesk.notifications.smtp import SmtpSender, deliver_pending
+from subdesk.notifications.webhooks import deliver_due
 from subdesk.worker.notices import run_notices
 from subdesk.worker.renewals import run_pass
 
@@ -46,7 +47,11 @@ def one_pass(database: Database, runtime: Runtime, sender: SmtpSender) -> Counte
     """Everything due now: renewals, retries and ends of term, then the email outbox."""
     outcomes = run_pass(database, runtime)
     outcomes.update(run_notices(database, runtime))
-    sent = deliver_pending(database, sender, runtime.clock.now())
+    now = runtime.clock.now()
+    sent = deliver_pending(database, sender, now)
     if sent:
         outcomes["emails_sent"] = sent
+    delivered = deliver_due(database, now)
+    if delivered:
+        outcomes["webhooks_delivered"] = delivered
     return outcomes

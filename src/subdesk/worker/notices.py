@@ -103,6 +103,7 @@ def run_notices(database: Database, runtime: Runtime, *, batch_size: int = 200) 
             work = Work(session, runtime, SYSTEM)
             batch = claim(session, work.now, batch_size)
             for subscription in batch:
-                outcomes["notices"] += send_due(work, subscription)
+                if sent := send_due(work, subscription):
+                    outcomes["notices"] += sent
         if len(batch) < batch_size:
             return outcomes
