@@ -100,6 +100,7 @@ def settings(database_url: str, smtp: SmtpServer) -> Settings:
         token_ttl_days=3650,
         sign_in_attempts_per_minute=1000,
         smtp_port=smtp.port,
+        sandbox_ledger=None,
     )
 
 

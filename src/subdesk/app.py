@@ -17,6 +17,7 @@ from subdesk.accounts.ratelimit import SignInLimiter
 from subdesk.billing.api import router as billing_router
 from subdesk.billing.gateway import PaymentGateway
 from subdesk.billing.sandbox import SandboxGateway
+from subdesk.billing.sandbox_ledger import SqliteLedger
 from subdesk.catalog.api import router as catalog_router
 from subdesk.clock import Clock, SystemClock
 from subdesk.config import Settings
@@ -45,9 +46,10 @@ def build_runtime(
         signer = ReceiptSigner.from_seed(settings.signing_key)
     else:
         signer = ReceiptSigner.from_file(Path(settings.signing_key_file))
-    return Runtime(
-        settings=settings, clock=clock, gateway=gateway or SandboxGateway(clock), signer=signer
-    )
+    if gateway is None:
+        ledger = SqliteLedger(Path(settings.sandbox_ledger)) if settings.sandbox_ledger else None
+        gateway = SandboxGateway(clock, ledger)
+    return Runtime(settings=settings, clock=clock, gateway=gateway, signer=signer)
 
 
 def create_app(

@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     signing_key_file: str = "var/signing.key"
     # What "cancel now" refunds outside the money-back guarantee.
     refund_policy: Literal["none", "pro_rata"] = "none"
+    # The sandbox card processor's memory, shared by every process on this machine;
+    # empty for one in memory (tests).
+    sandbox_ledger: str | None = "var/sandbox-gateway.db"
     token_ttl_days: int = 30
     host: str = "127.0.0.1"
     port: int = 8000

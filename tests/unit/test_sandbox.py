@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from subdesk.billing.gateway import CardDeclined, Charge, GatewayUnavailable, InvalidCard
 from subdesk.billing.sandbox import SandboxGateway, card_brand, luhn_valid
+from subdesk.billing.sandbox_ledger import SqliteLedger
 from subdesk.clock import TestClock
 from subdesk.money import Money
 
@@ -283,3 +285,17 @@ def test_documented_test_cards_pass_the_luhn_check(number: str) -> None:
 )
 def test_card_brand_from_the_number(number: str, brand: str) -> None:
     assert card_brand(number) == brand
+
+
+def test_processes_sharing_a_ledger_file_give_one_answer_per_key(tmp_path: Path) -> None:
+    clock = TestClock(datetime(2026, 1, 15, tzinfo=UTC))
+    first = SandboxGateway(clock, SqliteLedger(tmp_path / "ledger.db"))
+    second = SandboxGateway(clock, SqliteLedger(tmp_path / "ledger.db"))
+    token = first.tokenize_card("4242424242424242", 12, 2030, "123").token
+    charge = first.charge(token, Money(1000, "USD"), "period:1")
+    assert second.charge(token, Money(1000, "USD"), "period:1") == charge
+    assert second.ledger.captures() == 1
+    second.refund(charge.charge_id, Money(600, "USD"), "refund:1")
+    with pytest.raises(InvalidCard, match="exceeds"):
+        first.refund(charge.charge_id, Money(500, "USD"), "refund:2")
+    assert first.refunded_total(charge.charge_id) == 600

@@ -14,8 +14,6 @@ card's outcome (never its number), so tokens stay usable across processes.
 from __future__ import annotations
 
 import secrets
-import threading
-from dataclasses import dataclass, field
 
 from subdesk.billing.gateway import (
     CardDeclined,
@@ -25,6 +23,7 @@ from subdesk.billing.gateway import (
     InvalidCard,
     RefundReceipt,
 )
+from subdesk.billing.sandbox_ledger import Ledger, MemoryLedger
 from subdesk.clock import Clock
 from subdesk.money import Money
 
@@ -62,19 +61,12 @@ def card_brand(number: str) -> str:
     return "card"
 
 
-@dataclass
-class _Ledger:
-    refunded: dict[str, int] = field(default_factory=dict)  # charge id -> minor units
-    answers: dict[str, Charge | RefundReceipt | CardDeclined] = field(default_factory=dict)
-
-
 class SandboxGateway:
-    """In-process processor state, shared by the threads of one process."""
+    """A processor whose memory is a ledger: in this process, or in a file shared by several."""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, ledger: Ledger | None = None) -> None:
         self._clock = clock
-        self._ledger = _Ledger()
-        self._lock = threading.Lock()
+        self.ledger: Ledger = ledger or MemoryLedger()
 
     def tokenize_card(self, number: str, exp_month: int, exp_year: int, cvc: str) -> CardToken:
         number = "".join(number.split()).replace("-", "")
@@ -94,48 +86,43 @@ class SandboxGateway:
             raise InvalidCard("The security code must be 3 or 4 digits.", field="cvc")
 
     def charge(self, token: str, amount: Money, idempotency_key: str) -> Charge:
-        with self._lock:
-            earlier = self._ledger.answers.get(idempotency_key)
-            if earlier is not None:
-                if isinstance(earlier, CardDeclined):
-                    raise earlier
-                if not isinstance(earlier, Charge):
-                    raise GatewayUnavailable("Idempotency key reused for another operation.")
-                return earlier
-            outcome = token.removeprefix("tok_").rpartition("_")[0]
-            if outcome == "processing_error":
-                # Not remembered: a network error is retried with the same key.
-                raise GatewayUnavailable("The payment processor could not be reached; try again.")
-            if outcome != "approve":
-                message, hard = DECLINES.get(outcome, ("Unknown card.", True))
-                declined = CardDeclined(message, decline_code=outcome, hard=hard)
-                self._ledger.answers[idempotency_key] = declined
-                raise declined
-            # Like the token, the charge id carries what a refund must check.
-            charge_id = f"ch_{amount.currency}{amount.amount}_{secrets.token_hex(12)}"
-            charge = Charge(charge_id, amount)
-            self._ledger.answers[idempotency_key] = charge
-            return charge
+        earlier = self.ledger.lookup(idempotency_key)
+        if earlier is None:
+            earlier = self.ledger.settle(idempotency_key, self._decide(token, amount))
+        if isinstance(earlier, CardDeclined):
+            raise earlier
+        if not isinstance(earlier, Charge):
+            raise GatewayUnavailable("Idempotency key reused for another operation.")
+        return earlier
+
+    def _decide(self, token: str, amount: Money) -> Charge | CardDeclined:
+        outcome = token.removeprefix("tok_").rpartition("_")[0]
+        if outcome == "processing_error":
+            # Not remembered: a network error is retried with the same key.
+            raise GatewayUnavailable("The payment processor could not be reached; try again.")
+        if outcome != "approve":
+            message, hard = DECLINES.get(outcome, ("Unknown card.", True))
+            return CardDeclined(message, decline_code=outcome, hard=hard)
+        # Like the token, the charge id carries what a refund must check.
+        return Charge(f"ch_{amount.currency}{amount.amount}_{secrets.token_hex(12)}", amount)
 
     def refund(self, charge_id: str, amount: Money, idempotency_key: str) -> RefundReceipt:
-        with self._lock:
-            earlier = self._ledger.answers.get(idempotency_key)
-            if isinstance(earlier, RefundReceipt):
-                return earlier
-            captured = _captured(charge_id)
-            already = self._ledger.refunded.get(charge_id, 0)
-            if amount.amount <= 0:
-                raise InvalidCard("A refund must be a positive amount.", code="invalid_amount")
-            if amount.currency != captured.currency or already + amount.amount > captured.amount:
-                raise InvalidCard("Refund exceeds the captured amount.", code="refund_too_large")
-            self._ledger.refunded[charge_id] = already + amount.amount
-            receipt = RefundReceipt("re_" + secrets.token_hex(12), charge_id, amount)
-            self._ledger.answers[idempotency_key] = receipt
-            return receipt
+        earlier = self.ledger.lookup(idempotency_key)
+        if isinstance(earlier, RefundReceipt):
+            return earlier
+        captured = _captured(charge_id)
+        if amount.amount <= 0:
+            raise InvalidCard("A refund must be a positive amount.", code="invalid_amount")
+        if amount.currency != captured.currency:
+            raise InvalidCard("Refund exceeds the captured amount.", code="refund_too_large")
+        receipt = RefundReceipt("re_" + secrets.token_hex(12), charge_id, amount)
+        kept = self.ledger.refund_once(idempotency_key, receipt, captured.amount)
+        if kept is None:
+            raise InvalidCard("Refund exceeds the captured amount.", code="refund_too_large")
+        return kept
 
     def refunded_total(self, charge_id: str) -> int:
-        with self._lock:
-            return self._ledger.refunded.get(charge_id, 0)
+        return self.ledger.refunded(charge_id)
 
 
 def _captured(charge_id: str) -> Money:

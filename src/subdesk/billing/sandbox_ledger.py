@@ -1,0 +1,160 @@
+"""The sandbox processor's memory: answers by idempotency key, and refunds per charge.
+
+In memory for one process, or in its own SQLite file so that several processes
+(API and workers, or a worker killed and restarted) share one processor, as
+they would share a real one.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Protocol
+
+from subdesk.billing.gateway import CardDeclined, Charge, RefundReceipt
+from subdesk.money import Money
+
+Answer = Charge | RefundReceipt | CardDeclined
+
+
+class Ledger(Protocol):
+    def lookup(self, key: str) -> Answer | None: ...
+
+    def settle(self, key: str, answer: Charge | CardDeclined) -> Answer:
+        """Keep `answer` for `key` unless one is kept already; return the kept one."""
+        ...
+
+    def refund_once(self, key: str, receipt: RefundReceipt, captured: int) -> RefundReceipt | None:
+        """Record the refund unless it would exceed `captured`; a repeated key returns the first."""
+        ...
+
+    def captures(self) -> int: ...
+
+    def refunded(self, charge_id: str) -> int: ...
+
+
+class MemoryLedger:
+    def __init__(self) -> None:
+        self._answers: dict[str, Answer] = {}
+        self._refunded: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def lookup(self, key: str) -> Answer | None:
+        with self._lock:
+            return self._answers.get(key)
+
+    def settle(self, key: str, answer: Charge | CardDeclined) -> Answer:
+        with self._lock:
+            return self._answers.setdefault(key, answer)
+
+    def refund_once(self, key: str, receipt: RefundReceipt, captured: int) -> RefundReceipt | None:
+        with self._lock:
+            earlier = self._answers.get(key)
+            if isinstance(earlier, RefundReceipt):
+                return earlier
+            already = self._refunded.get(receipt.charge_id, 0)
+            if already + receipt.amount.amount > captured:
+                return None
+            self._refunded[receipt.charge_id] = already + receipt.amount.amount
+            self._answers[key] = receipt
+            return receipt
+
+    def captures(self) -> int:
+        with self._lock:
+            return sum(isinstance(a, Charge) for a in self._answers.values())
+
+    def refunded(self, charge_id: str) -> int:
+        with self._lock:
+            return self._refunded.get(charge_id, 0)
+
+
+class SqliteLedger:
+    """Shared by every process that opens the same file; each call is one transaction."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._path = path
+        self._local = threading.local()
+        with self._connect() as db:
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, answer TEXT NOT NULL)"
+            )
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS refunded (charge_id TEXT PRIMARY KEY, amount INTEGER)"
+            )
+
+    def _connect(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self._path, timeout=30, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            self._local.db = db
+        return db
+
+    def lookup(self, key: str) -> Answer | None:
+        row = self._connect().execute("SELECT answer FROM answers WHERE key = ?", (key,)).fetchone()
+        return _load(row[0]) if row else None
+
+    def settle(self, key: str, answer: Charge | CardDeclined) -> Answer:
+        db = self._connect()
+        db.execute(
+            "INSERT OR IGNORE INTO answers (key, answer) VALUES (?, ?)", (key, _dump(answer))
+        )
+        stored = self.lookup(key)
+        assert stored is not None  # noqa: S101 - just written or already there
+        return stored
+
+    def refund_once(self, key: str, receipt: RefundReceipt, captured: int) -> RefundReceipt | None:
+        db = self._connect()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            earlier = self.lookup(key)
+            if isinstance(earlier, RefundReceipt):
+                return earlier
+            row = db.execute(
+                "SELECT amount FROM refunded WHERE charge_id = ?", (receipt.charge_id,)
+            ).fetchone()
+            already = row[0] if row else 0
+            if already + receipt.amount.amount > captured:
+                return None
+            db.execute(
+                "INSERT OR REPLACE INTO refunded (charge_id, amount) VALUES (?, ?)",
+                (receipt.charge_id, already + receipt.amount.amount),
+            )
+            db.execute("INSERT INTO answers (key, answer) VALUES (?, ?)", (key, _dump(receipt)))
+            return receipt
+        finally:
+            db.execute("COMMIT")
+
+    def refunded(self, charge_id: str) -> int:
+        query = "SELECT amount FROM refunded WHERE charge_id = ?"
+        row = self._connect().execute(query, (charge_id,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def captures(self) -> int:
+        rows = self._connect().execute("SELECT answer FROM answers").fetchall()
+        return sum(isinstance(_load(answer), Charge) for (answer,) in rows)
+
+
+def _dump(answer: Answer) -> str:
+    if isinstance(answer, Charge):
+        return json.dumps(
+            ["charge", answer.charge_id, answer.amount.amount, answer.amount.currency]
+        )
+    if isinstance(answer, RefundReceipt):
+        money = answer.amount
+        return json.dumps(
+            ["refund", answer.refund_id, answer.charge_id, money.amount, money.currency]
+        )
+    return json.dumps(["decline", answer.decline_code, answer.message, answer.hard])
+
+
+def _load(text: str) -> Answer:
+    kind, *rest = json.loads(text)
+    if kind == "charge":
+        return Charge(rest[0], Money(rest[1], rest[2]))
+    if kind == "refund":
+        return RefundReceipt(rest[0], rest[1], Money(rest[2], rest[3]))
+    return CardDeclined(rest[1], decline_code=rest[0], hard=rest[2])
