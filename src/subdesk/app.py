@@ -26,6 +26,8 @@ from subdesk.db import Database
 from subdesk.errors import SubdeskError
 from subdesk.notifications.api import router as webhooks_router
 from subdesk.receipts import ReceiptSigner
+from subdesk.sandbox_api import router as sandbox_router
+from subdesk.sandbox_clock import SandboxClock
 from subdesk.subscriptions.api import router as subscriptions_router
 
 log = logging.getLogger("subdesk")
@@ -39,8 +41,13 @@ change a subscription honour an `Idempotency-Key` header."""
 
 
 def build_runtime(
-    settings: Settings, clock: Clock | None = None, gateway: PaymentGateway | None = None
+    settings: Settings,
+    clock: Clock | None = None,
+    gateway: PaymentGateway | None = None,
+    database: Database | None = None,
 ) -> Runtime:
+    if clock is None and settings.sandbox_clock:
+        clock = SandboxClock(database or Database(settings.database_url))
     clock = clock or SystemClock()
     if settings.signing_key:
         signer = ReceiptSigner.from_seed(settings.signing_key)
@@ -60,8 +67,8 @@ def create_app(
 ) -> FastAPI:
     settings = settings or (runtime.settings if runtime else Settings())
     app = FastAPI(title="subdesk", version=__version__, description=DESCRIPTION)
-    app.state.runtime = runtime or build_runtime(settings)
     app.state.database = database or Database(settings.database_url)
+    app.state.runtime = runtime or build_runtime(settings, database=app.state.database)
     app.state.sign_in_limiter = SignInLimiter(settings.sign_in_attempts_per_minute)
     for router in (
         accounts_router,
@@ -69,6 +76,7 @@ def create_app(
         billing_router,
         subscriptions_router,
         webhooks_router,
+        sandbox_router,
     ):
         app.include_router(router)
     _install_error_handlers(app)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from subdesk.config import Settings
+
+if TYPE_CHECKING:
+    from subdesk.db import Database
 
 app = typer.Typer(
     help="subdesk, the subscription desk. Configure with SUBDESK_* environment variables "
@@ -21,6 +24,11 @@ keys = typer.Typer(help="Make keys for operators.", no_args_is_help=True)
 app.add_typer(keys, name="keys")
 hooks = typer.Typer(help="Outgoing webhooks: endpoints and deliveries.", no_args_is_help=True)
 app.add_typer(hooks, name="webhooks")
+clock = typer.Typer(
+    help="The sandbox test clock (SUBDESK_SANDBOX_CLOCK=true): move time, watch renewals happen.",
+    no_args_is_help=True,
+)
+app.add_typer(clock, name="clock")
 
 
 @app.command()
@@ -93,7 +101,8 @@ def worker(
 
     settings = Settings()
     database = Database(settings.database_url)
-    outcomes = run(database, build_runtime(settings), once=once, poll_seconds=poll)
+    runtime = build_runtime(settings, database=database)
+    outcomes = run(database, runtime, once=once, poll_seconds=poll)
     database.dispose()
     console.print(f"Worker done: {dict(outcomes) or 'nothing was due'}")
 
@@ -237,6 +246,45 @@ def redeliver_webhook(delivery_id: str = typer.Argument(..., help="The delivery'
         )
     database.dispose()
     console.print("Queued for redelivery.")
+
+
+def _sandbox_database() -> Database:
+    from subdesk.db import Database
+
+    settings = Settings()
+    if not settings.sandbox_clock:
+        console.print(
+            "[red]The test clock is for the sandbox: set SUBDESK_SANDBOX_CLOCK=true.[/red]"
+        )
+        raise typer.Exit(1)
+    return Database(settings.database_url)
+
+
+@clock.command("show")
+def clock_show() -> None:
+    """The sandbox's time and how far it runs ahead of the wall clock."""
+    from subdesk.sandbox_clock import SandboxClock, read_offset
+
+    database = _sandbox_database()
+    now = SandboxClock(database).now()
+    console.print(f"Sandbox time {now:%Y-%m-%d %H:%M} UTC, ahead by {read_offset(database)}")
+    database.dispose()
+
+
+@clock.command("advance")
+def clock_advance(by: str = typer.Argument(..., help="How far: 30d, 12h, 90m or 2w.")) -> None:
+    """Move the sandbox forward; the next worker pass renews, reminds and retries what fell due."""
+    from subdesk.errors import SubdeskError
+    from subdesk.sandbox_clock import SandboxClock, advance, parse_duration
+
+    database = _sandbox_database()
+    try:
+        advance(database, parse_duration(by))
+    except SubdeskError as error:
+        console.print(f"[red]{error.message}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"Sandbox time is now {SandboxClock(database).now():%Y-%m-%d %H:%M} UTC")
+    database.dispose()
 
 
 def _safe_url(url: str) -> str:

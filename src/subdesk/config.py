@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     signing_key_file: str = "var/signing.key"
     # What "cancel now" refunds outside the money-back guarantee.
     refund_policy: Literal["none", "pro_rata"] = "none"
+    # Sandbox only: time comes from the test clock that `subdesk clock advance` moves.
+    sandbox_clock: bool = False
     # The sandbox card processor's memory, shared by every process on this machine;
     # empty for one in memory (tests).
     sandbox_ledger: str | None = "var/sandbox-gateway.db"

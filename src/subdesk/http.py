@@ -96,14 +96,20 @@ def as_operator(
     *,
     status: int = 200,
 ) -> JSONResponse:
-    """Run `handler` for the holder of the operator key (compared by its SHA-256)."""
+    """Run `handler` for the holder of the operator key."""
+    operator = require_operator(request, bearer)
+    with database_of(request).transaction() as session:
+        result = handler(_work(request, session, operator))
+    return JSONResponse(jsonable_encoder(result), status_code=status)
+
+
+def require_operator(request: Request, bearer: HTTPAuthorizationCredentials | None) -> Actor:
+    """The operator, if the bearer holds the operator key (compared by its SHA-256)."""
     expected = runtime_of(request).settings.operator_key_sha256
     given = hashlib.sha256(bearer.credentials.encode()).hexdigest() if bearer else ""
     if not expected or not hmac.compare_digest(given, expected.lower()):
         raise NotAuthenticated("An operator key is needed here.", code="invalid_operator_key")
-    with database_of(request).transaction() as session:
-        result = handler(_work(request, session, Actor("operator", given[:12])))
-    return JSONResponse(jsonable_encoder(result), status_code=status)
+    return Actor("operator", given[:12])
 
 
 def _checked_key(key: str | None) -> str | None:

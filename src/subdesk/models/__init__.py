@@ -6,6 +6,7 @@ from subdesk.models.base import Base
 from subdesk.models.billing import Invoice, Payment, Refund
 from subdesk.models.catalog import Disclosure, Plan, Product, Service, product_services
 from subdesk.models.notifications import Notice, OutboxEmail
+from subdesk.models.sandbox import SandboxClockRow
 from subdesk.models.subscriptions import Cancellation, Consent, Subscription
 from subdesk.models.webhooks import WebhookDelivery, WebhookEndpoint
 
@@ -26,6 +27,7 @@ __all__ = [
     "Plan",
     "Product",
     "Refund",
+    "SandboxClockRow",
     "Service",
     "Subscription",
     "WebhookDelivery",

@@ -105,5 +105,5 @@ def run_notices(database: Database, runtime: Runtime, *, batch_size: int = 200) 
             for subscription in batch:
                 if sent := send_due(work, subscription):
                     outcomes["notices"] += sent
-        if len(batch) < batch_size:
+        if not batch:
             return outcomes

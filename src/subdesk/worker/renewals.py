@@ -73,7 +73,7 @@ def run_pass(database: Database, runtime: Runtime, *, batch_size: int = 200) -> 
             batch = claim_due(session, now, batch_size)
             for subscription in batch:
                 outcomes[_act_safely(work, session, subscription)] += 1
-        if len(batch) < batch_size:
+        if not batch:  # until nothing is due, so an overdue one catches up period by period
             return outcomes
 
 
