@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -35,6 +35,8 @@ class Work:
     actor: Actor = SYSTEM
     client_ip: str | None = None
     user_agent: str | None = None
+    # Things read once per unit of work (plans, webhook endpoints), kept for its length.
+    cache: dict[object, object] = field(default_factory=dict)
 
     @property
     def now(self) -> datetime:

@@ -234,3 +234,33 @@ def test_parallel_workers_charge_each_period_exactly_once(
         ).all()
     assert len(per_period) == 120
     assert {n for *_, n in per_period} == {1}
+
+
+def test_one_broken_subscription_does_not_stop_the_others(
+    client: TestClient,
+    clock: TestClock,
+    database: Database,
+    runtime: Runtime,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from subdesk.worker import renewals
+
+    buyer = customer(client)
+    subs = [subscribe(client, buyer, "av1-month-usd") for _ in range(5)]
+    broken = uuid.UUID(subs[2]["id"])
+    real_renew = renewals.renew
+
+    def renew_unless_broken(work: Any, subscription: Subscription) -> Any:
+        if subscription.id == broken:
+            raise RuntimeError("corrupt row")
+        return real_renew(work, subscription)
+
+    monkeypatch.setattr(renewals, "renew", renew_unless_broken)
+    clock.advance(timedelta(days=31))
+    assert run_pass(database, runtime) == Counter(renewed=4, error=1)
+    assert renewal_charges(database) == [2, 2, 2, 2]
+    assert runtime.gateway.ledger.captures() == 5 + 4  # type: ignore[attr-defined]
+    with database.transaction() as session:
+        row = session.get(Subscription, broken)
+        assert row is not None
+        assert row.next_action_at == clock.now() + renewals.BACKOFF

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -44,6 +45,7 @@ def capture(
     """Charge the card and record the payment and its invoice; a decline raises, writing nothing."""
     charge = work.gateway.charge(method.gateway_token, request.amount, request.gateway_key)
     payment = Payment(
+        id=uuid.uuid4(),
         account_id=subscription.account_id,
         subscription_id=subscription.id,
         kind=request.kind,
@@ -56,12 +58,12 @@ def capture(
         captured_at=work.now,
     )
     work.session.add(payment)
-    work.session.flush()
     invoice = Invoice(
+        id=uuid.uuid4(),
         number=f"INV-{work.now:%Y%m%d}-{random_code(6)}",
         account_id=subscription.account_id,
         subscription_id=subscription.id,
-        payment_id=payment.id,
+        payment=payment,
         description=request.description,
         amount_minor=request.amount.amount,
         currency=request.amount.currency,

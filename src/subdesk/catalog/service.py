@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from subdesk.context import Work
 from subdesk.errors import NotFound
 from subdesk.models import Disclosure, Plan, Product
 
@@ -40,6 +41,15 @@ def get_plan(session: Session, plan_id: uuid.UUID, *, field: str = "plan_id") ->
     ).first()
     if plan is None:
         raise NotFound("No such plan.", code="unknown_plan", field=field)
+    return plan
+
+
+def plan_of(work: Work, plan_id: uuid.UUID) -> Plan:
+    """`get_plan`, read once per unit of work."""
+    key = ("plan", plan_id)
+    plan = work.cache.get(key)
+    if not isinstance(plan, Plan):
+        plan = work.cache[key] = get_plan(work.session, plan_id)
     return plan
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
-
 from subdesk.context import Work
 from subdesk.models import Account, OutboxEmail
 from subdesk.notifications.render import render
@@ -21,14 +19,13 @@ def queue_email(
     dedupe_key: str,
     subscription_id: uuid.UUID | None = None,
 ) -> OutboxEmail | None:
-    """Queue one email for `account`; None when it has no address (closed) or was queued already."""
+    """Queue one email for `account` (None when it has no address: a closed account).
+
+    `dedupe_key` names the event the email is about (a payment, a cancellation);
+    its unique index refuses a second email for one event.
+    """
     if account.email is None:
         return None
-    existing = work.session.scalars(
-        select(OutboxEmail).where(OutboxEmail.dedupe_key == dedupe_key)
-    ).first()
-    if existing is not None:
-        return existing
     links = _links(work, subscription_id)
     rendered = render(
         template, account.locale, {"name": account.name or account.email, **links, **context}

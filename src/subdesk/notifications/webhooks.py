@@ -68,10 +68,7 @@ def emit(work: Work, event_type: str, data: dict[str, Any]) -> str:
     """Queue `event_type` for every endpoint that subscribes to it; returns the event id."""
     event_id = f"evt_{secrets.token_hex(12)}"
     payload = {"type": event_type, "timestamp": work.now.isoformat(), "data": data}
-    endpoints = work.session.scalars(
-        select(WebhookEndpoint).where(WebhookEndpoint.active.is_(True))
-    )
-    for endpoint in endpoints:
+    for endpoint in _active_endpoints(work):
         if "*" in endpoint.event_types or event_type in endpoint.event_types:
             work.session.add(
                 WebhookDelivery(
@@ -86,6 +83,14 @@ def emit(work: Work, event_type: str, data: dict[str, Any]) -> str:
                 )
             )
     return event_id
+
+
+def _active_endpoints(work: Work) -> list[WebhookEndpoint]:
+    cached = work.cache.get("webhook_endpoints")
+    if not isinstance(cached, list):
+        query = select(WebhookEndpoint).where(WebhookEndpoint.active.is_(True))
+        cached = work.cache["webhook_endpoints"] = list(work.session.scalars(query))
+    return cached
 
 
 def redeliver(work: Work, delivery_id: uuid.UUID) -> WebhookDelivery:

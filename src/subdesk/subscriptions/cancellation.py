@@ -15,7 +15,7 @@ from enum import StrEnum
 from subdesk.audit.log import record
 from subdesk.billing import ledger
 from subdesk.billing.refunds import ChargeFacts, RefundBasis, RefundPolicy, refund_for_cancel_now
-from subdesk.catalog.service import get_plan
+from subdesk.catalog.service import plan_of
 from subdesk.context import Work
 from subdesk.errors import Conflict
 from subdesk.models import Cancellation, Payment, Plan, Subscription
@@ -62,7 +62,7 @@ def preview(work: Work, account_id: uuid.UUID, subscription_id: uuid.UUID) -> Pr
 
 
 def _preview(work: Work, subscription: Subscription) -> Preview:
-    plan = get_plan(work.session, subscription.plan_id)
+    plan = plan_of(work, subscription.plan_id)
     existing = repository.confirmed_cancellation(work.session, subscription.id)
     if subscription.status in FINAL:
         return Preview(subscription, plan, (), existing)

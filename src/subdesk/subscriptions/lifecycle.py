@@ -7,7 +7,7 @@ import uuid
 from subdesk.audit.log import record
 from subdesk.billing import ledger
 from subdesk.billing.payment_methods import get_method
-from subdesk.catalog.service import get_plan
+from subdesk.catalog.service import plan_of
 from subdesk.context import Work
 from subdesk.errors import Conflict
 from subdesk.models import Plan, Subscription
@@ -103,7 +103,7 @@ def change_plan(
             code="illegal_transition",
             field="plan_id",
         )
-    old, new = get_plan(work.session, subscription.plan_id), get_plan(work.session, plan_id)
+    old, new = plan_of(work, subscription.plan_id), plan_of(work, plan_id)
     if not new.active:
         raise Conflict("This plan is no longer sold.", code="plan_unavailable", field="plan_id")
     kind = rules.classify_plan_change(terms_of(old), terms_of(new))

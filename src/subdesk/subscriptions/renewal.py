@@ -17,7 +17,7 @@ from subdesk.audit.log import record
 from subdesk.billing import ledger
 from subdesk.billing.gateway import CardDeclined, GatewayUnavailable
 from subdesk.billing.payment_methods import get_method
-from subdesk.catalog.service import get_plan
+from subdesk.catalog.service import plan_of
 from subdesk.compliance.rules import NoticeKind, jurisdiction, renewal_price
 from subdesk.context import Work
 from subdesk.errors import Conflict
@@ -53,12 +53,8 @@ def renew(work: Work, subscription: Subscription) -> RenewalOutcome:
         raise Conflict("This subscription does not renew.", code="not_renewable")
     if work.now < subscription.current_period_end:
         raise Conflict("This subscription is not due yet.", code="not_due")
-    current = get_plan(work.session, subscription.plan_id)
-    plan = (
-        get_plan(work.session, subscription.pending_plan_id)
-        if subscription.pending_plan_id
-        else current
-    )
+    current = plan_of(work, subscription.plan_id)
+    plan = plan_of(work, subscription.pending_plan_id) if subscription.pending_plan_id else current
     number = subscription.period_number + 1
     start = subscription.current_period_end
     anchor = subscription.anchor_at if plan.period == current.period else start
@@ -120,8 +116,9 @@ def price_of_next_period(work: Work, subscription: Subscription, plan: Plan) -> 
     higher one only if it was noticed inside the legal window before this renewal."""
     if subscription.period_number == 0 and plan.intro_price_minor is not None:
         return Money(plan.intro_price_minor, plan.currency)
-    if plan.id != subscription.plan_id or subscription.agreed_price_minor is None:
-        return Money(plan.renewal_price_minor, plan.currency)  # a plan the customer chose
+    agreed = subscription.agreed_price_minor
+    if plan.id != subscription.plan_id or agreed is None or plan.renewal_price_minor <= agreed:
+        return Money(plan.renewal_price_minor, plan.currency)  # chosen, agreed, or cheaper
     account = work.session.get(Account, subscription.account_id)
     where = jurisdiction(account.country, account.region) if account else "*"
     noticed = work.session.scalars(
@@ -132,7 +129,7 @@ def price_of_next_period(work: Work, subscription: Subscription, plan: Plan) -> 
             Notice.price_minor == plan.renewal_price_minor,
         )
     ).first()
-    price = renewal_price(subscription.agreed_price_minor, plan.renewal_price_minor, noticed, where)
+    price = renewal_price(agreed, plan.renewal_price_minor, noticed, where)
     return Money(price, plan.currency)
 
 

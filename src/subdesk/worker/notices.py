@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from subdesk.audit.log import SYSTEM
-from subdesk.catalog.service import get_plan
+from subdesk.catalog.service import plan_of
 from subdesk.compliance import notices as schedule
 from subdesk.compliance.rules import DueNotice, jurisdiction
 from subdesk.context import Runtime, Work
@@ -30,7 +30,7 @@ def claim(session: Session, now: datetime, limit: int) -> list[Subscription]:
 
 
 def facts_of(work: Work, subscription: Subscription) -> tuple[schedule.Facts, Account]:
-    plan = get_plan(work.session, subscription.plan_id)
+    plan = plan_of(work, subscription.plan_id)
     account = work.session.get(Account, subscription.account_id)
     assert account is not None  # noqa: S101 - a subscription always has its account
     facts = schedule.Facts(

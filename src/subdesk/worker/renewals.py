@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from subdesk.audit.log import SYSTEM
 from subdesk.context import Runtime, Work
 from subdesk.db import Database
-from subdesk.models import Subscription
+from subdesk.models import Account, PaymentMethod, Subscription
 from subdesk.subscriptions.renewal import end_at_period_end, expire, renew
 from subdesk.subscriptions.rules import Status
 from subdesk.subscriptions.schedule import Due, due_action
@@ -39,6 +39,16 @@ def claim_due(session: Session, now: datetime, limit: int) -> list[Subscription]
         .with_for_update(skip_locked=True)
     )
     return list(session.scalars(query))
+
+
+def preload(session: Session, batch: list[Subscription]) -> list[object]:
+    """Load what acting on `batch` reads into the session; keep the result to keep them there."""
+    if not batch:
+        return []
+    accounts = session.scalars(select(Account).where(Account.id.in_({s.account_id for s in batch})))
+    method_ids = {s.payment_method_id for s in batch if s.payment_method_id}
+    methods = session.scalars(select(PaymentMethod).where(PaymentMethod.id.in_(method_ids)))
+    return [*accounts, *methods]
 
 
 def act(work: Work, subscription: Subscription) -> str:
@@ -63,18 +73,36 @@ def act(work: Work, subscription: Subscription) -> str:
     return "nothing"
 
 
-def run_pass(database: Database, runtime: Runtime, *, batch_size: int = 200) -> Counter[str]:
+def run_pass(database: Database, runtime: Runtime, *, batch_size: int = 500) -> Counter[str]:
     """Act on everything due now, one batch per transaction; returns counts by outcome."""
     outcomes: Counter[str] = Counter()
     while True:
-        with database.transaction() as session:
-            work = Work(session, runtime, SYSTEM)
-            now = work.now
-            batch = claim_due(session, now, batch_size)
-            for subscription in batch:
-                outcomes[_act_safely(work, session, subscription)] += 1
-        if not batch:  # until nothing is due, so an overdue one catches up period by period
+        try:
+            done = _batch(database, runtime, batch_size, one_by_one=False)
+        except Exception:
+            # Something in the batch failed: redo it one subscription at a time, so the
+            # others go through and the broken one is set aside (charges are idempotent).
+            log.warning("renewal batch failed; retrying one by one", exc_info=True)
+            done = _batch(database, runtime, batch_size, one_by_one=True)
+        outcomes.update(done)
+        if not done:  # until nothing is due, so an overdue one catches up period by period
             return outcomes
+
+
+def _batch(database: Database, runtime: Runtime, size: int, *, one_by_one: bool) -> Counter[str]:
+    outcomes: Counter[str] = Counter()
+    with database.transaction() as session:
+        work = Work(session, runtime, SYSTEM)
+        batch = claim_due(session, work.now, size)
+        # Read the batch's accounts and cards in two queries, not two per subscription.
+        held = preload(session, batch)
+        for subscription in batch:
+            if one_by_one:
+                outcomes[_act_safely(work, session, subscription)] += 1
+            else:
+                outcomes[act(work, subscription)] += 1
+        del held
+    return outcomes
 
 
 def _act_safely(work: Work, session: Session, subscription: Subscription) -> str:

@@ -1,0 +1,237 @@
+"""Benchmark: the renewal worker against one set-based SQL statement per table doing the same writes.
+
+    python bench/renewals.py --n 100000                 # SQLite (a file in a temporary folder)
+    python bench/renewals.py --n 100000 --url postgresql+psycopg://postgres@127.0.0.1:5432/bench
+
+Creates N monthly subscriptions that are all due, runs `subdesk worker --once` in a
+child process (charging through the sandbox processor, invoicing, moving the period,
+queueing the receipt), and reports renewals per second and the worker's peak RSS.
+Then it recreates the same data and times the baseline: set-based INSERT ... SELECT
+and UPDATE statements writing the same payments, invoices, receipts, audit events and
+periods. The PostgreSQL database given is emptied first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import create_engine, func, insert, select, text
+
+from subdesk.app import build_runtime
+from subdesk.catalog.demo import seed_catalog
+from subdesk.clock import TestClock
+from subdesk.config import Settings
+from subdesk.context import Work
+from subdesk.db import Database
+from subdesk.migrate import upgrade
+from subdesk.models import Account, Payment, PaymentMethod, Plan, Subscription
+
+SEED = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"
+CHUNK = 5000
+
+
+def fresh_database(url: str) -> None:
+    if url.startswith("sqlite"):
+        path = Path(url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    else:
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    upgrade(url)
+
+
+def seed(url: str, n: int) -> None:
+    """N customers, each with a card and one monthly subscription that fell due a minute ago."""
+    now = datetime.now(UTC)
+    started = now - timedelta(days=31, minutes=1)
+    database = Database(url)
+    runtime = build_runtime(
+        Settings(database_url=url, signing_key=SEED, sandbox_ledger=None), clock=TestClock(started)
+    )
+    with database.transaction() as session:
+        seed_catalog(Work(session, runtime))
+    with database.transaction() as session:
+        plan = session.scalars(select(Plan).where(Plan.code == "av1-month-usd")).one()
+        plan_id, price = plan.id, plan.renewal_price_minor
+    for offset in range(0, n, CHUNK):
+        accounts, cards, subs = [], [], []
+        for number in range(offset, min(n, offset + CHUNK)):
+            account_id, card_id = uuid.uuid4(), uuid.uuid4()
+            accounts.append(
+                dict(
+                    id=account_id,
+                    email=f"bench{number}@example.com",
+                    country="US",
+                    region="CA",
+                    locale="en",
+                    created_at=started,
+                )
+            )
+            cards.append(
+                dict(
+                    id=card_id,
+                    account_id=account_id,
+                    gateway_token=f"tok_approve_{number:024x}",
+                    brand="visa",
+                    last4="4242",
+                    exp_month=12,
+                    exp_year=2040,
+                    created_at=started,
+                )
+            )
+            subs.append(
+                dict(
+                    id=uuid.uuid4(),
+                    account_id=account_id,
+                    plan_id=plan_id,
+                    payment_method_id=card_id,
+                    channel="direct",
+                    status="active",
+                    auto_renew=True,
+                    started_at=started,
+                    anchor_at=started,
+                    period_number=1,
+                    current_period_start=started,
+                    current_period_end=now - timedelta(minutes=1),
+                    next_action_at=now - timedelta(minutes=1),
+                    agreed_price_minor=price,
+                    created_at=started,
+                    updated_at=started,
+                )
+            )
+        with database.transaction() as session:
+            session.execute(insert(Account), accounts)
+            session.execute(insert(PaymentMethod), cards)
+            session.execute(insert(Subscription), subs)
+    database.dispose()
+
+
+def run_worker(url: str, workdir: Path) -> tuple[float, float]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SUBDESK_")}
+    env.update(
+        SUBDESK_DATABASE_URL=url,
+        SUBDESK_SIGNING_KEY=SEED,
+        SUBDESK_SANDBOX_LEDGER="",
+        SUBDESK_SMTP_PORT="9",
+    )
+    subdesk = shutil.which("subdesk", path=str(Path(sys.executable).parent)) or "subdesk"
+    started = time.perf_counter()
+    subprocess.run(
+        [subdesk, "worker", "--once"], env=env, cwd=workdir, check=True, capture_output=True
+    )
+    elapsed = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return elapsed, peak_mb
+
+
+BASELINE = {
+    "payments": """
+        INSERT INTO payments (id, account_id, subscription_id, kind, period_number, first_paid,
+            amount_minor, refunded_minor, currency, gateway_charge_id, idempotency_key, captured_at)
+        SELECT {uuid}, s.account_id, s.id, 'renewal', s.period_number + 1, {false}, p.renewal_price_minor, 0,
+            p.currency, 'ch_' || {sid}, 'period:' || {sid} || ':' || (s.period_number + 1), :now
+        FROM subscriptions s JOIN plans p ON p.id = s.plan_id WHERE s.next_action_at <= :now""",
+    "invoices": """
+        INSERT INTO invoices (id, number, account_id, subscription_id, payment_id, description,
+            amount_minor, currency, period_start, period_end, issued_at)
+        SELECT {uuid}, 'INV-' || {sid}, y.account_id, y.subscription_id, y.id, 'renewal', y.amount_minor,
+            y.currency, :now, :now, :now FROM payments y WHERE y.captured_at = :now""",
+    "audit_events": """
+        INSERT INTO audit_events (occurred_at, actor_type, actor_id, action, entity_type, entity_id,
+            account_id, subscription_id, reason)
+        SELECT :now, 'system', 'subdesk', a.action, 'subscription', {sid}, s.account_id, s.id, NULL
+        FROM subscriptions s CROSS JOIN (SELECT 'payment.captured' AS action UNION ALL
+            SELECT 'subscription.renewed') a WHERE s.next_action_at <= :now""",
+    "outbox_emails": """
+        INSERT INTO outbox_emails (id, dedupe_key, account_id, subscription_id, template, locale, to_address,
+            subject, body_text, body_html, status, attempts, next_attempt_at, created_at)
+        SELECT {uuid}, 'receipt:' || {sid}, s.account_id, s.id, 'receipt', 'en', a.email, 'Receipt',
+            'Receipt text', '<p>Receipt</p>', 'pending', 0, :now, :now
+        FROM subscriptions s JOIN accounts a ON a.id = s.account_id WHERE s.next_action_at <= :now""",
+    "subscriptions": """
+        UPDATE subscriptions SET period_number = period_number + 1, current_period_start = current_period_end,
+            current_period_end = :later, next_action_at = :later, updated_at = :now WHERE next_action_at <= :now""",
+}
+
+
+def run_baseline(url: str) -> float:
+    engine = create_engine(url)
+    pg = engine.dialect.name == "postgresql"
+    words = {
+        "uuid": "gen_random_uuid()" if pg else "lower(hex(randomblob(16)))",
+        "sid": "s.id::text" if pg else "hex(s.id)",
+        "false": "false" if pg else "0",
+    }
+    now = datetime.now(UTC).replace(tzinfo=None if not pg else UTC)
+    later = now + timedelta(days=30)
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        for name, sql in BASELINE.items():
+            statement = sql.format(
+                **{
+                    **words,
+                    "sid": words["sid"].replace("s.", "y.") if name == "invoices" else words["sid"],
+                }
+            )
+            conn.execute(text(statement), {"now": now, "later": later})
+    elapsed = time.perf_counter() - started
+    engine.dispose()
+    return elapsed
+
+
+def renewed(url: str) -> int:
+    database = Database(url)
+    with database.transaction() as session:
+        count = session.scalar(
+            select(func.count()).select_from(Payment).where(Payment.kind == "renewal")
+        )
+    database.dispose()
+    return int(count or 0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument(
+        "--url", help="PostgreSQL URL (emptied!); SQLite in a temporary folder by default"
+    )
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="subdesk-bench-"))
+    url = args.url or f"sqlite:///{workdir / 'bench.db'}"
+    backend = "postgresql" if url.startswith("postgresql") else "sqlite"
+
+    fresh_database(url)
+    seed(url, args.n)
+    worker_seconds, peak_mb = run_worker(url, workdir)
+    done = renewed(url)
+    assert done == args.n, f"renewed {done} of {args.n}"
+
+    fresh_database(url)
+    seed(url, args.n)
+    baseline_seconds = run_baseline(url)
+    shutil.rmtree(workdir, ignore_errors=True)
+
+    print(f"backend           {backend}")
+    print(f"subscriptions     {args.n}")
+    print(f"worker            {worker_seconds:.1f} s  ({args.n / worker_seconds:,.0f} renewals/s)")
+    print(f"set-based SQL     {baseline_seconds:.1f} s  ({args.n / baseline_seconds:,.0f} rows/s)")
+    print(f"worker / baseline {worker_seconds / baseline_seconds:.1f}x")
+    print(f"worker peak RSS   {peak_mb:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
