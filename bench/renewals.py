@@ -148,7 +148,7 @@ BASELINE = {
     "invoices": """
         INSERT INTO invoices (id, number, account_id, subscription_id, payment_id, description,
             amount_minor, currency, period_start, period_end, issued_at)
-        SELECT {uuid}, 'INV-' || {sid}, y.account_id, y.subscription_id, y.id, 'renewal', y.amount_minor,
+        SELECT {uuid}, 'INV-' || substr({sid}, 1, 20), y.account_id, y.subscription_id, y.id, 'renewal', y.amount_minor,
             y.currency, :now, :now, :now FROM payments y WHERE y.captured_at = :now""",
     "audit_events": """
         INSERT INTO audit_events (occurred_at, actor_type, actor_id, action, entity_type, entity_id,
