@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     refund_policy: Literal["none", "pro_rata"] = "none"
     # Sandbox only: time comes from the test clock that `subdesk clock advance` moves.
     sandbox_clock: bool = False
+    # Subscriptions a worker renews per transaction.
+    worker_batch_size: int = 500
     # The sandbox card processor's memory, shared by every process on this machine;
     # empty for one in memory (tests).
     sandbox_ledger: str | None = "var/sandbox-gateway.db"

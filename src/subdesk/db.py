@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy import DateTime, Engine, create_engine, event, insert
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -68,6 +68,33 @@ def _configure_sqlite(engine: Engine, *, immediate: bool) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def append_row(session: Session, model: type[Any], row: dict[str, Any]) -> None:
+    """Queue an insert of an append-only row (audit events, outbox), written in bulk before
+    the session's next flush or its commit, ahead of the ORM's own inserts."""
+    session.info.setdefault(_APPENDED, {}).setdefault(model, []).append(row)
+
+
+_APPENDED = "subdesk.appended_rows"
+
+
+def _write_appended(session: Session, *_args: Any) -> None:
+    appended: dict[type[Any], list[dict[str, Any]]] | None = session.info.pop(_APPENDED, None)
+    for model, rows in (appended or {}).items():
+        session.connection().execute(insert(model), rows)
+
+
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """A nested transaction whose rollback also forgets the rows appended inside it."""
+    _write_appended(session)  # rows from before belong to the outer transaction
+    try:
+        with session.begin_nested():
+            yield
+    except Exception:
+        session.info.pop(_APPENDED, None)
+        raise
+
+
 class Database:
     """Owns the engine; `transaction()` is the unit of work every request and job uses."""
 
@@ -75,6 +102,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        event.listen(self._sessions, "before_flush", _write_appended)
+        event.listen(self._sessions, "before_commit", _write_appended)
         sqlite = self.engine.dialect.name == "sqlite"
         self.read_engine = make_engine(url, for_writes=False) if sqlite else self.engine
         self._read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)

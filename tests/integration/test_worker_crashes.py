@@ -91,12 +91,14 @@ def test_killed_and_parallel_workers_charge_every_period_exactly_once(
         "SUBDESK_SIGNING_KEY": TEST_SIGNING_SEED,
         "SUBDESK_SANDBOX_LEDGER": str(ledger_path),
         "SUBDESK_SMTP_PORT": "9",
+        # Small batches: commits come often, so kills land before, inside and between them.
+        "SUBDESK_WORKER_BATCH_SIZE": "25",
     }
     seed = int(os.environ.get("SUBDESK_CRASH_SEED", time.time_ns() % 100_000))
     rng = random.Random(seed)
     for _ in range(ROUNDS):
         workers = [_start_worker(env, tmp_path) for _ in range(2)]
-        time.sleep(rng.uniform(0.3, 2.5))
+        time.sleep(rng.uniform(0.5, 3.0))
         for worker in workers:
             worker.send_signal(signal.SIGKILL)
             worker.wait()

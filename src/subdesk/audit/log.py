@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from subdesk.db import append_row
 from subdesk.models import AuditEvent
 
 
@@ -38,10 +39,10 @@ def record(
     account_id: uuid.UUID | None = None,
     subscription_id: uuid.UUID | None = None,
     reason: str | None = None,
-) -> AuditEvent:
-    """Append one event to the log, inside the caller's transaction."""
+) -> None:
+    """Append one event to the log, inside the caller's transaction (written in bulk)."""
     entity_type, entity_id = entity
-    event = AuditEvent(
+    event = dict(
         occurred_at=now,
         actor_type=actor.type,
         actor_id=actor.id,
@@ -54,8 +55,7 @@ def record(
         after=after,
         reason=reason,
     )
-    session.add(event)
-    return event
+    append_row(session, AuditEvent, event)
 
 
 def subscription_history(session: Session, subscription_id: uuid.UUID) -> list[AuditEvent]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -12,7 +13,7 @@ from subdesk.models.base import Base, uuid_pk
 
 
 class OutboxEmail(Base):
-    """An email rendered when it was queued; what the customer received, kept as sent."""
+    """An email: queued as a template and its context, rendered when sent and kept as sent."""
 
     __tablename__ = "outbox_emails"
 
@@ -24,9 +25,10 @@ class OutboxEmail(Base):
     template: Mapped[str] = mapped_column(String(40))
     locale: Mapped[str] = mapped_column(String(10))
     to_address: Mapped[str] = mapped_column(String(320))
-    subject: Mapped[str] = mapped_column(String(300))
-    body_text: Mapped[str] = mapped_column(Text)
-    body_html: Mapped[str] = mapped_column(Text)
+    context: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    subject: Mapped[str | None] = mapped_column(String(300))
+    body_text: Mapped[str | None] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | sent | failed
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(index=True)

@@ -41,16 +41,15 @@ def purchase_acknowledged(
     account = _account(work, subscription)
     if account is None:
         return
-    loc = account.locale
     trial = subscription.trial_ends_at
     context = {
         "plan": plan.name,
         "disclosure": disclosure.text,
         "subscription_id": str(subscription.id),
-        "trial_ends": day(trial, loc) if trial else None,
-        "amount": money(Money(paid.amount_minor, paid.currency), loc) if paid else None,
-        "next_date": day(subscription.current_period_end, loc),
-        "next_amount": money(_price_after(plan, first=trial is not None), loc),
+        "trial_ends": day(trial) if trial else None,
+        "amount": money(Money(paid.amount_minor, paid.currency)) if paid else None,
+        "next_date": day(subscription.current_period_end),
+        "next_amount": money(_price_after(plan, first=trial is not None)),
     }
     queue_email(
         work,
@@ -73,17 +72,16 @@ def receipt(
     account = _account(work, subscription)
     if account is None:
         return
-    loc = account.locale
     renews = subscription.auto_renew
     context = {
         "plan": plan.name,
-        "amount": money(Money(payment.amount_minor, payment.currency), loc),
+        "amount": money(Money(payment.amount_minor, payment.currency)),
         "card": card,
         "invoice": invoice.number,
-        "period_start": day(invoice.period_start, loc),
-        "period_end": day(invoice.period_end, loc),
-        "next_date": day(invoice.period_end, loc) if renews else None,
-        "next_amount": money(_price_after(plan, first=False), loc),
+        "period_start": day(invoice.period_start),
+        "period_end": day(invoice.period_end),
+        "next_date": day(invoice.period_end) if renews else None,
+        "next_amount": money(_price_after(plan, first=False)),
     }
     queue_email(
         work,
@@ -106,13 +104,12 @@ def payment_failed(
     account = _account(work, subscription)
     if account is None or subscription.grace_ends_at is None:
         return
-    loc = account.locale
     context = {
         "plan": plan.name,
-        "amount": money(amount, loc),
+        "amount": money(amount),
         "reason": reason,
-        "grace_ends": day(subscription.grace_ends_at, loc),
-        "retry_date": day(retry_at, loc) if retry_at else None,
+        "grace_ends": day(subscription.grace_ends_at),
+        "retry_date": day(retry_at) if retry_at else None,
     }
     queue_email(
         work,
@@ -130,14 +127,13 @@ def cancellation_confirmed(
     account = _account(work, subscription)
     if account is None:
         return
-    loc = account.locale
     context = {
         "plan": plan.name,
         "cancellation_id": cancellation.public_id,
-        "requested_at": moment(cancellation.requested_at, loc),
+        "requested_at": moment(cancellation.requested_at),
         "when": cancellation.mode,
-        "protected_until": moment(cancellation.effective_at, loc),
-        "refund": money(Money(cancellation.refund_minor, cancellation.currency), loc),
+        "protected_until": moment(cancellation.effective_at),
+        "refund": money(Money(cancellation.refund_minor, cancellation.currency)),
     }
     queue_email(
         work,
@@ -160,7 +156,7 @@ def refund_issued(work: Work, subscription: Subscription, plan: Plan, refund: Re
     }
     context = {
         "plan": plan.name,
-        "amount": money(Money(refund.amount_minor, refund.currency), loc),
+        "amount": money(Money(refund.amount_minor, refund.currency)),
         "reason": reasons.get(refund.reason, {}).get(loc, refund.reason),
     }
     queue_email(

@@ -6,7 +6,9 @@ import uuid
 from typing import Any
 
 from subdesk.context import Work
+from subdesk.db import append_row
 from subdesk.models import Account, OutboxEmail
+from subdesk.notifications.formatting import localise
 from subdesk.notifications.render import render
 
 
@@ -18,7 +20,7 @@ def queue_email(
     *,
     dedupe_key: str,
     subscription_id: uuid.UUID | None = None,
-) -> OutboxEmail | None:
+) -> uuid.UUID | None:
     """Queue one email for `account` (None when it has no address: a closed account).
 
     `dedupe_key` names the event the email is about (a payment, a cancellation);
@@ -26,27 +28,32 @@ def queue_email(
     """
     if account.email is None:
         return None
-    links = _links(work, subscription_id)
-    rendered = render(
-        template, account.locale, {"name": account.name or account.email, **links, **context}
-    )
-    message = OutboxEmail(
+    context = {"name": account.name or account.email, **_links(work, subscription_id), **context}
+    email_id = uuid.uuid4()
+    row = dict(
+        id=email_id,
         dedupe_key=dedupe_key,
         account_id=account.id,
         subscription_id=subscription_id,
         template=template,
         locale=account.locale,
         to_address=account.email,
-        subject=rendered.subject,
-        body_text=rendered.text,
-        body_html=rendered.html,
+        context=context,
         status="pending",
         attempts=0,
         next_attempt_at=work.now,
         created_at=work.now,
     )
-    work.session.add(message)
-    return message
+    append_row(work.session, OutboxEmail, row)
+    return email_id
+
+
+def render_row(row: OutboxEmail) -> None:
+    """Put a queued email into words, once; the row then keeps exactly what was sent."""
+    if row.subject is not None or row.context is None:
+        return
+    rendered = render(row.template, row.locale, localise(row.context, row.locale))
+    row.subject, row.body_text, row.body_html = rendered.subject, rendered.text, rendered.html
 
 
 def _links(work: Work, subscription_id: uuid.UUID | None) -> dict[str, str]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+
 from subdesk.compliance.notices import Facts
 from subdesk.compliance.rules import DueNotice, NoticeKind, renewal_price
 from subdesk.context import Work
-from subdesk.models import Account, OutboxEmail, Plan, Subscription
+from subdesk.models import Account, Plan, Subscription
 from subdesk.money import Money
 from subdesk.notifications.formatting import day, money
 from subdesk.notifications.messages import PERIOD_WORDS
@@ -21,7 +23,7 @@ TEMPLATES = {
 
 def queue(
     work: Work, subscription: Subscription, account: Account, facts: Facts, notice: DueNotice
-) -> OutboxEmail | None:
+) -> uuid.UUID | None:
     plan = work.session.get(Plan, subscription.plan_id)
     assert plan is not None  # noqa: S101
     loc = account.locale
@@ -31,12 +33,12 @@ def queue(
         next_charge = Money(plan.intro_price_minor, plan.currency)
     context = {
         "plan": plan.name,
-        "amount": money(next_charge, loc),
-        "renewal_date": day(subscription.current_period_end, loc),
-        "trial_end": day(notice.target, loc),
-        "effective_date": day(notice.target, loc),
-        "old_amount": money(Money(facts.agreed_price, plan.currency), loc),
-        "new_amount": money(Money(facts.current_price, plan.currency), loc),
+        "amount": money(next_charge),
+        "renewal_date": day(subscription.current_period_end),
+        "trial_end": day(notice.target),
+        "effective_date": day(notice.target),
+        "old_amount": money(Money(facts.agreed_price, plan.currency)),
+        "new_amount": money(Money(facts.current_price, plan.currency)),
         "period": PERIOD_WORDS.get(loc, PERIOD_WORDS["en"])[plan.period],
     }
     key = (

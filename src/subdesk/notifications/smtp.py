@@ -21,6 +21,7 @@ from sqlalchemy import select
 from subdesk.config import Settings
 from subdesk.db import Database
 from subdesk.models import OutboxEmail
+from subdesk.notifications.outbox import render_row
 
 log = logging.getLogger("subdesk.email")
 
@@ -58,12 +59,12 @@ def as_message(row: OutboxEmail, sender: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = row.to_address
-    message["Subject"] = row.subject
+    message["Subject"] = row.subject or ""
     message["Date"] = format_datetime(row.created_at)
     message["Message-ID"] = make_msgid(idstring=str(row.id), domain="subdesk")
     message["X-Subdesk-Message"] = str(row.id)
-    message.set_content(row.body_text)
-    message.add_alternative(row.body_html, subtype="html")
+    message.set_content(row.body_text or "")
+    message.add_alternative(row.body_html or "", subtype="html")
     return message
 
 
@@ -87,6 +88,7 @@ def deliver_pending(
             ).first()
             if row is None:
                 return sent
+            render_row(row)
             try:
                 sender.send(as_message(row, sender.mail_from))
             except (OSError, smtplib.SMTPException) as error:

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook
 
 from subdesk.context import Work
-from subdesk.db import Database
+from subdesk.db import Database, append_row
 from subdesk.errors import InvalidRequest, NotFound
 from subdesk.models import WebhookDelivery, WebhookEndpoint
 
@@ -70,18 +70,18 @@ def emit(work: Work, event_type: str, data: dict[str, Any]) -> str:
     payload = {"type": event_type, "timestamp": work.now.isoformat(), "data": data}
     for endpoint in _active_endpoints(work):
         if "*" in endpoint.event_types or event_type in endpoint.event_types:
-            work.session.add(
-                WebhookDelivery(
-                    endpoint_id=endpoint.id,
-                    event_id=event_id,
-                    event_type=event_type,
-                    payload=payload,
-                    status="pending",
-                    attempts=0,
-                    next_attempt_at=work.now,
-                    created_at=work.now,
-                )
+            delivery = dict(
+                id=uuid.uuid4(),
+                endpoint_id=endpoint.id,
+                event_id=event_id,
+                event_type=event_type,
+                payload=payload,
+                status="pending",
+                attempts=0,
+                next_attempt_at=work.now,
+                created_at=work.now,
             )
+            append_row(work.session, WebhookDelivery, delivery)
     return event_id
 
 

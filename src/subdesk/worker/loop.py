@@ -45,7 +45,7 @@ def run(
 
 def one_pass(database: Database, runtime: Runtime, sender: SmtpSender) -> Counter[str]:
     """Everything due now: renewals, retries and ends of term, then the email outbox."""
-    outcomes = run_pass(database, runtime)
+    outcomes = run_pass(database, runtime, batch_size=runtime.settings.worker_batch_size)
     outcomes.update(run_notices(database, runtime))
     now = runtime.clock.now()
     sent = deliver_pending(database, sender, now)

@@ -79,7 +79,7 @@ def _send(
     group: list[DueNotice],
 ) -> None:
     first = group[-1]
-    email = reminders.queue(work, subscription, account, facts, first)
+    email_id = reminders.queue(work, subscription, account, facts, first)
     for notice in group:
         work.session.add(
             Notice(
@@ -90,7 +90,7 @@ def _send(
                 actual_days=notice.actual_days,
                 satisfied=list(notice.satisfied),
                 price_minor=facts.current_price if notice.kind == "price_change" else None,
-                email_id=email.id if email else None,
+                email_id=email_id,
                 sent_at=work.now,
             )
         )

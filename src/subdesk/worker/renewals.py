@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from subdesk.audit.log import SYSTEM
 from subdesk.context import Runtime, Work
-from subdesk.db import Database
+from subdesk.db import Database, savepoint
 from subdesk.models import Account, PaymentMethod, Subscription
 from subdesk.subscriptions.renewal import end_at_period_end, expire, renew
 from subdesk.subscriptions.rules import Status
@@ -107,7 +107,7 @@ def _batch(database: Database, runtime: Runtime, size: int, *, one_by_one: bool)
 
 def _act_safely(work: Work, session: Session, subscription: Subscription) -> str:
     try:
-        with session.begin_nested():
+        with savepoint(session):
             return act(work, subscription)
     except Exception:
         # One broken subscription must not stop the run; it is retried later.
