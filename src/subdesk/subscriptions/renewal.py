@@ -19,6 +19,7 @@ from subdesk.billing.gateway import CardDeclined, GatewayUnavailable
 from subdesk.billing.payment_methods import get_method
 from subdesk.catalog.service import plan_of
 from subdesk.compliance.rules import NoticeKind, jurisdiction, renewal_price
+from subdesk.compliance.service import first_notice_of_period
 from subdesk.context import Work
 from subdesk.errors import Conflict
 from subdesk.models import Account, Invoice, Notice, Payment, Plan, Subscription
@@ -69,10 +70,10 @@ def renew(work: Work, subscription: Subscription) -> RenewalOutcome:
     subscription.anchor_at, subscription.period_number = anchor, number
     subscription.current_period_start, subscription.current_period_end = start, end
     subscription.next_action_at = end
-    subscription.next_notice_at = work.now
     if payment.kind == "renewal":
         subscription.agreed_price_minor = payment.amount_minor
     subscription.grace_ends_at, subscription.retries_left, subscription.failed_attempts = None, 0, 0
+    subscription.next_notice_at = first_notice_of_period(work, subscription)
     subscription.updated_at = work.now
     _audit(work, subscription, "subscription.renewed", before)
     messages.receipt(work, subscription, plan, payment, invoice, card)

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from subdesk.audit.log import SYSTEM
-from subdesk.catalog.service import plan_of
 from subdesk.compliance import notices as schedule
-from subdesk.compliance.rules import DueNotice, jurisdiction
+from subdesk.compliance.rules import DueNotice
+from subdesk.compliance.service import facts_of
 from subdesk.context import Runtime, Work
 from subdesk.db import Database
 from subdesk.models import Account, Notice, Subscription
@@ -27,24 +27,6 @@ def claim(session: Session, now: datetime, limit: int) -> list[Subscription]:
         .with_for_update(skip_locked=True)
     )
     return list(session.scalars(query))
-
-
-def facts_of(work: Work, subscription: Subscription) -> tuple[schedule.Facts, Account]:
-    plan = plan_of(work, subscription.plan_id)
-    account = work.session.get(Account, subscription.account_id)
-    assert account is not None  # noqa: S101 - a subscription always has its account
-    facts = schedule.Facts(
-        status=subscription.status,
-        auto_renew=subscription.auto_renew,
-        period=plan.period,
-        started_at=subscription.started_at,
-        trial_ends_at=subscription.trial_ends_at,
-        period_end=subscription.current_period_end,
-        agreed_price=subscription.agreed_price_minor or plan.renewal_price_minor,
-        current_price=plan.renewal_price_minor,
-        where=jurisdiction(account.country, account.region),
-    )
-    return facts, account
 
 
 def sent_notices(
