@@ -69,8 +69,9 @@ def _configure_sqlite(engine: Engine, *, immediate: bool) -> None:
 
 
 def append_row(session: Session, model: type[Any], row: dict[str, Any]) -> None:
-    """Queue an insert of an append-only row (audit events, outbox), written in bulk before
-    the session's next flush or its commit, ahead of the ORM's own inserts."""
+    """Queue the insert of a row nothing updates in this unit of work (payments, invoices,
+    audit events, outbox), written in bulk before the session's next statement, flush or
+    commit, ahead of the ORM's own inserts; tables in the order they were first appended to."""
     session.info.setdefault(_APPENDED, {}).setdefault(model, []).append(row)
 
 
@@ -103,6 +104,8 @@ class Database:
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         event.listen(self._sessions, "before_flush", _write_appended)
+        # Reads in the same unit of work see the appended rows.
+        event.listen(self._sessions, "do_orm_execute", lambda state: _write_appended(state.session))
         event.listen(self._sessions, "before_commit", _write_appended)
         sqlite = self.engine.dialect.name == "sqlite"
         self.read_engine = make_engine(url, for_writes=False) if sqlite else self.engine

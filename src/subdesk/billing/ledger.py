@@ -9,6 +9,7 @@ from datetime import datetime
 
 from subdesk.audit.log import record
 from subdesk.context import Work
+from subdesk.db import append_row
 from subdesk.errors import Conflict
 from subdesk.models import Invoice, Payment, PaymentMethod, Refund, Subscription
 from subdesk.money import Money
@@ -39,50 +40,73 @@ class ChargeRequest:
         return f"{self.idempotency_key}#{self.attempt}" if self.attempt else self.idempotency_key
 
 
+@dataclass(frozen=True, slots=True)
+class Captured:
+    """A recorded payment and its invoice, as the rest of the unit of work needs them."""
+
+    payment_id: uuid.UUID
+    invoice_number: str
+    kind: str
+    amount: Money
+    period_start: datetime
+    period_end: datetime
+
+
 def capture(
     work: Work, subscription: Subscription, method: PaymentMethod, request: ChargeRequest
-) -> tuple[Payment, Invoice]:
-    """Charge the card and record the payment and its invoice; a decline raises, writing nothing."""
+) -> Captured:
+    """Charge the card and record the payment and its invoice; a decline raises, writing nothing.
+
+    Both rows are appended in bulk (`append_row`): a renewal run writes a batch of
+    them in one statement per table.
+    """
     charge = work.gateway.charge(method.gateway_token, request.amount, request.gateway_key)
-    payment = Payment(
-        id=uuid.uuid4(),
-        account_id=subscription.account_id,
-        subscription_id=subscription.id,
+    captured = Captured(
+        payment_id=uuid.uuid4(),
+        invoice_number=f"INV-{work.now:%Y%m%d}-{random_code(6)}",
+        kind=request.kind,
+        amount=request.amount,
+        period_start=request.period_start,
+        period_end=request.period_end,
+    )
+    owner = {"account_id": subscription.account_id, "subscription_id": subscription.id}
+    money = {"amount_minor": request.amount.amount, "currency": request.amount.currency}
+    payment = dict(
+        id=captured.payment_id,
+        **owner,
+        **money,
         kind=request.kind,
         period_number=request.period_number,
         first_paid=request.first_paid,
-        amount_minor=request.amount.amount,
-        currency=request.amount.currency,
+        refunded_minor=0,
         gateway_charge_id=charge.charge_id,
         idempotency_key=request.idempotency_key,
         captured_at=work.now,
     )
-    work.session.add(payment)
-    invoice = Invoice(
+    append_row(work.session, Payment, payment)
+    invoice = dict(
         id=uuid.uuid4(),
-        number=f"INV-{work.now:%Y%m%d}-{random_code(6)}",
-        account_id=subscription.account_id,
-        subscription_id=subscription.id,
-        payment=payment,
+        number=captured.invoice_number,
+        **owner,
+        **money,
+        payment_id=captured.payment_id,
         description=request.description,
-        amount_minor=request.amount.amount,
-        currency=request.amount.currency,
         period_start=request.period_start,
         period_end=request.period_end,
         issued_at=work.now,
     )
-    work.session.add(invoice)
+    append_row(work.session, Invoice, invoice)
     record(
         work.session,
         actor=work.actor,
         action="payment.captured",
-        entity=("payment", payment.id),
+        entity=("payment", captured.payment_id),
+        after={"kind": request.kind, **money, "invoice": captured.invoice_number},
+        now=work.now,
         account_id=subscription.account_id,
         subscription_id=subscription.id,
-        after={"kind": request.kind, **request.amount.as_dict(), "invoice": invoice.number},
-        now=work.now,
     )
-    return payment, invoice
+    return captured
 
 
 def card_label(method: PaymentMethod) -> str:

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from subdesk.models.base import Base, uuid_pk
 
@@ -59,5 +59,3 @@ class Invoice(Base):
     period_start: Mapped[datetime]
     period_end: Mapped[datetime]
     issued_at: Mapped[datetime]
-    # Declared so one flush writes the payment before its invoice.
-    payment: Mapped[Payment] = relationship(lazy="raise")

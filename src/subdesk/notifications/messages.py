@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from subdesk.billing.ledger import Captured
 from subdesk.context import Work
 from subdesk.models import (
     Account,
     Cancellation,
     Disclosure,
-    Invoice,
-    Payment,
     Plan,
     Refund,
     Subscription,
@@ -36,7 +35,11 @@ def _price_after(plan: Plan, first: bool) -> Money:
 
 
 def purchase_acknowledged(
-    work: Work, subscription: Subscription, plan: Plan, disclosure: Disclosure, paid: Payment | None
+    work: Work,
+    subscription: Subscription,
+    plan: Plan,
+    disclosure: Disclosure,
+    paid: Captured | None,
 ) -> None:
     account = _account(work, subscription)
     if account is None:
@@ -47,7 +50,7 @@ def purchase_acknowledged(
         "disclosure": disclosure.text,
         "subscription_id": str(subscription.id),
         "trial_ends": day(trial) if trial else None,
-        "amount": money(Money(paid.amount_minor, paid.currency)) if paid else None,
+        "amount": money(paid.amount) if paid else None,
         "next_date": day(subscription.current_period_end),
         "next_amount": money(_price_after(plan, first=trial is not None)),
     }
@@ -62,12 +65,7 @@ def purchase_acknowledged(
 
 
 def receipt(
-    work: Work,
-    subscription: Subscription,
-    plan: Plan,
-    payment: Payment,
-    invoice: Invoice,
-    card: str,
+    work: Work, subscription: Subscription, plan: Plan, captured: Captured, card: str
 ) -> None:
     account = _account(work, subscription)
     if account is None:
@@ -75,12 +73,12 @@ def receipt(
     renews = subscription.auto_renew
     context = {
         "plan": plan.name,
-        "amount": money(Money(payment.amount_minor, payment.currency)),
+        "amount": money(captured.amount),
         "card": card,
-        "invoice": invoice.number,
-        "period_start": day(invoice.period_start),
-        "period_end": day(invoice.period_end),
-        "next_date": day(invoice.period_end) if renews else None,
+        "invoice": captured.invoice_number,
+        "period_start": day(captured.period_start),
+        "period_end": day(captured.period_end),
+        "next_date": day(captured.period_end) if renews else None,
         "next_amount": money(_price_after(plan, first=False)),
     }
     queue_email(
@@ -88,7 +86,7 @@ def receipt(
         account,
         "receipt",
         context,
-        dedupe_key=f"receipt:{payment.id}",
+        dedupe_key=f"receipt:{captured.payment_id}",
         subscription_id=subscription.id,
     )
 

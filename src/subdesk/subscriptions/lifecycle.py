@@ -151,8 +151,8 @@ def _upgrade_now(
             period_end=subscription.current_period_end,
             idempotency_key=f"upgrade:{subscription.id}:{idempotency_key}",
         )
-        payment, invoice = ledger.capture(work, subscription, method, request)
-        messages.receipt(work, subscription, new, payment, invoice, ledger.card_label(method))
+        captured = ledger.capture(work, subscription, method, request)
+        messages.receipt(work, subscription, new, captured, ledger.card_label(method))
     subscription.plan_id = new.id
     subscription.pending_plan_id = None
     subscription.agreed_price_minor = new.renewal_price_minor

@@ -53,7 +53,7 @@ def subscribe(work: Work, account_id: uuid.UUID, purchase: Purchase) -> Subscrip
     work.session.flush()
     paid = None
     if subscription.status == Status.ACTIVE:
-        paid, _ = ledger.capture(
+        paid = ledger.capture(
             work, subscription, method, _first_charge(plan, subscription, purchase)
         )
     work.session.add(

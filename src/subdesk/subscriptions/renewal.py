@@ -22,7 +22,7 @@ from subdesk.compliance.rules import NoticeKind, jurisdiction, renewal_price
 from subdesk.compliance.service import first_notice_of_period
 from subdesk.context import Work
 from subdesk.errors import Conflict
-from subdesk.models import Account, Invoice, Notice, Payment, Plan, Subscription
+from subdesk.models import Account, Notice, Plan, Subscription
 from subdesk.money import Money
 from subdesk.notifications import messages, webhooks
 from subdesk.subscriptions import repository
@@ -42,7 +42,7 @@ TRANSITION_ON_SUCCESS = {
 @dataclass(frozen=True, slots=True)
 class RenewalOutcome:
     renewed: bool
-    payment: Payment | None = None
+    payment: ledger.Captured | None = None
     decline_code: str | None = None
     hard_decline: bool = False
 
@@ -62,7 +62,7 @@ def renew(work: Work, subscription: Subscription) -> RenewalOutcome:
     end = next_period_end(anchor, Period(plan.period), start)
     before = snapshot(subscription)
     try:
-        payment, invoice, card = _charge(work, subscription, plan, number, start, end)
+        captured, card = _charge(work, subscription, plan, number, start, end)
     except (CardDeclined, GatewayUnavailable) as failure:
         return _failed(work, subscription, plan, before, failure)
     subscription.status = next_status(status, TRANSITION_ON_SUCCESS[status]).value
@@ -70,29 +70,29 @@ def renew(work: Work, subscription: Subscription) -> RenewalOutcome:
     subscription.anchor_at, subscription.period_number = anchor, number
     subscription.current_period_start, subscription.current_period_end = start, end
     subscription.next_action_at = end
-    if payment.kind == "renewal":
-        subscription.agreed_price_minor = payment.amount_minor
+    if captured.kind == "renewal":
+        subscription.agreed_price_minor = captured.amount.amount
     subscription.grace_ends_at, subscription.retries_left, subscription.failed_attempts = None, 0, 0
     subscription.next_notice_at = first_notice_of_period(work, subscription)
     subscription.updated_at = work.now
     _audit(work, subscription, "subscription.renewed", before)
-    messages.receipt(work, subscription, plan, payment, invoice, card)
+    messages.receipt(work, subscription, plan, captured, card)
     webhooks.emit(
         work,
         "subscription.renewed",
         event_data(
             subscription,
-            amount=payment.amount_minor,
-            currency=payment.currency,
-            invoice=invoice.number,
+            amount=captured.amount.amount,
+            currency=captured.amount.currency,
+            invoice=captured.invoice_number,
         ),
     )
-    return RenewalOutcome(True, payment)
+    return RenewalOutcome(True, captured)
 
 
 def _charge(
     work: Work, subscription: Subscription, plan: Plan, number: int, start: datetime, end: datetime
-) -> tuple[Payment, Invoice, str]:
+) -> tuple[ledger.Captured, str]:
     if subscription.payment_method_id is None:
         raise CardDeclined("No payment method.", decline_code="no_payment_method", hard=True)
     method = get_method(work, subscription.account_id, subscription.payment_method_id)
@@ -108,8 +108,7 @@ def _charge(
         idempotency_key=f"period:{subscription.id}:{number}",
         attempt=subscription.failed_attempts,
     )
-    payment, invoice = ledger.capture(work, subscription, method, request)
-    return payment, invoice, ledger.card_label(method)
+    return ledger.capture(work, subscription, method, request), ledger.card_label(method)
 
 
 def price_of_next_period(work: Work, subscription: Subscription, plan: Plan) -> Money:
