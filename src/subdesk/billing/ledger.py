@@ -19,7 +19,8 @@ CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 def random_code(length: int) -> str:
-    return "".join(secrets.choice(CROCKFORD) for _ in range(length))
+    """`length` random Crockford base32 characters (5 uniform bits each)."""
+    return "".join(CROCKFORD[byte & 31] for byte in secrets.token_bytes(length))
 
 
 @dataclass(frozen=True, slots=True)
