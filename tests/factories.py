@@ -63,3 +63,10 @@ def subscribe(
     assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()
     return result
+
+
+def set_auto_renew(client: TestClient, who: Customer, sub_id: str, enabled: bool) -> Any:
+    response = client.put(
+        f"/api/v1/subscriptions/{sub_id}/auto-renew", json={"enabled": enabled}, headers=who.headers
+    )
+    return response

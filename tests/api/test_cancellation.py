@@ -15,7 +15,7 @@ from subdesk.context import Runtime
 from subdesk.db import Database
 from subdesk.models import Payment, Refund
 from tests.api.helpers import count, renew_now
-from tests.factories import Customer, customer, subscribe
+from tests.factories import Customer, customer, set_auto_renew, subscribe
 
 
 def cancel(client: TestClient, who: Customer, sub_id: str, when: str, **headers: str) -> Any:
@@ -153,11 +153,7 @@ def test_turning_auto_renew_back_on_before_the_end_date_uncancels(
     sub = subscribe(client, alice, "av1-year-usd")
     first = cancel(client, alice, sub["id"], "period_end")
     clock.advance(timedelta(days=200))
-    response = client.put(
-        f"/api/v1/subscriptions/{sub['id']}/auto-renew",
-        json={"enabled": True},
-        headers=alice.headers,
-    )
+    response = set_auto_renew(client, alice, sub["id"], True)
     assert response.status_code == 200
     assert response.json()["auto_renew"] is True
     assert response.json()["next_charge"]["amount"] == {"amount": 4999, "currency": "USD"}
@@ -173,11 +169,7 @@ def test_auto_renew_cannot_be_turned_on_after_the_subscription_ended(
     alice = customer(client)
     sub = subscribe(client, alice, "av1-year-usd")
     cancel(client, alice, sub["id"], "now")
-    response = client.put(
-        f"/api/v1/subscriptions/{sub['id']}/auto-renew",
-        json={"enabled": True},
-        headers=alice.headers,
-    )
+    response = set_auto_renew(client, alice, sub["id"], True)
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "subscription_ended"
 

@@ -14,7 +14,7 @@ from subdesk.db import Database
 from subdesk.errors import Conflict
 from subdesk.models import Payment, Subscription
 from tests.api.helpers import count, renew_now
-from tests.factories import add_card, customer, subscribe
+from tests.factories import add_card, customer, set_auto_renew, subscribe
 
 
 def test_renewal_charges_the_renewal_price_after_the_intro_term(
@@ -65,11 +65,7 @@ def test_subscription_with_auto_renew_off_does_not_renew(
 ) -> None:
     alice = customer(client)
     sub = subscribe(client, alice, "av1-month-usd")
-    client.put(
-        f"/api/v1/subscriptions/{sub['id']}/auto-renew",
-        json={"enabled": False},
-        headers=alice.headers,
-    )
+    set_auto_renew(client, alice, sub["id"], False)
     clock.advance(timedelta(days=31))
     with pytest.raises(Conflict, match="does not renew"):
         renew_now(database, runtime, sub["id"])

@@ -17,7 +17,7 @@ from subdesk.context import Runtime
 from subdesk.db import Database
 from subdesk.models import Payment, Subscription
 from subdesk.worker.renewals import run_pass
-from tests.factories import Customer, add_card, customer, subscribe
+from tests.factories import Customer, add_card, customer, set_auto_renew, subscribe
 
 DECLINES_ALWAYS = "4000000000000341"
 EXPIRED_CARD = "4000000000000069"
@@ -167,11 +167,7 @@ def test_auto_renew_off_expires_at_the_period_end(
 ) -> None:
     alice = customer(client)
     sub = subscribe(client, alice, "av1-month-usd")
-    client.put(
-        f"/api/v1/subscriptions/{sub['id']}/auto-renew",
-        json={"enabled": False},
-        headers=alice.headers,
-    )
+    set_auto_renew(client, alice, sub["id"], False)
     days(clock, database, runtime, 31)
     assert get(client, alice, sub)["status"] == "expired"
     assert renewal_charges(database) == []
@@ -194,11 +190,7 @@ def test_trial_with_auto_renew_off_ends_without_a_charge(
 ) -> None:
     carol = customer(client)
     sub = subscribe(client, carol, "total5-month-usd")
-    client.put(
-        f"/api/v1/subscriptions/{sub['id']}/auto-renew",
-        json={"enabled": False},
-        headers=carol.headers,
-    )
+    set_auto_renew(client, carol, sub["id"], False)
     days(clock, database, runtime, 30)
     assert get(client, carol, sub)["status"] == "expired"
     assert client.get("/api/v1/invoices", headers=carol.headers).json() == []

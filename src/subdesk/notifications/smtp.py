@@ -16,12 +16,11 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from sqlalchemy import select
-
 from subdesk.config import Settings
 from subdesk.db import Database
 from subdesk.models import OutboxEmail
 from subdesk.notifications.outbox import render_row
+from subdesk.notifications.queue import claim_next
 
 log = logging.getLogger("subdesk.email")
 
@@ -79,13 +78,7 @@ def deliver_pending(
     sent = 0
     for _ in range(limit):
         with database.transaction() as session:
-            row = session.scalars(
-                select(OutboxEmail)
-                .where(OutboxEmail.status == "pending", OutboxEmail.next_attempt_at <= now)
-                .order_by(OutboxEmail.next_attempt_at)
-                .limit(1)
-                .with_for_update(skip_locked=True)
-            ).first()
+            row = claim_next(session, OutboxEmail, now)
             if row is None:
                 return sent
             render_row(row)

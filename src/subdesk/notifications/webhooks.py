@@ -26,6 +26,7 @@ from subdesk.context import Work
 from subdesk.db import Database, append_row
 from subdesk.errors import InvalidRequest, NotFound
 from subdesk.models import WebhookDelivery, WebhookEndpoint
+from subdesk.notifications.queue import claim_next
 
 log = logging.getLogger("subdesk.webhooks")
 
@@ -108,13 +109,7 @@ def deliver_due(
     delivered = 0
     for _ in range(limit):
         with database.transaction() as session:
-            delivery = session.scalars(
-                select(WebhookDelivery)
-                .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
-                .order_by(WebhookDelivery.next_attempt_at)
-                .limit(1)
-                .with_for_update(skip_locked=True)
-            ).first()
+            delivery = claim_next(session, WebhookDelivery, now)
             if delivery is None:
                 return delivered
             endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
