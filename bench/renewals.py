@@ -1,4 +1,4 @@
-"""Benchmark: the renewal worker against one set-based SQL statement per table doing the same writes.
+"""Benchmark: the renewal worker against set-based SQL statements doing the same writes.
 
     python bench/renewals.py --n 100000                 # SQLite (a file in a temporary folder)
     python bench/renewals.py --n 100000 --url postgresql+psycopg://postgres@127.0.0.1:5432/bench
@@ -141,30 +141,37 @@ def run_worker(url: str, workdir: Path) -> tuple[float, float]:
 BASELINE = {
     "payments": """
         INSERT INTO payments (id, account_id, subscription_id, kind, period_number, first_paid,
-            amount_minor, refunded_minor, currency, gateway_charge_id, idempotency_key, captured_at)
-        SELECT {uuid}, s.account_id, s.id, 'renewal', s.period_number + 1, {false}, p.renewal_price_minor, 0,
-            p.currency, 'ch_' || {sid}, 'period:' || {sid} || ':' || (s.period_number + 1), :now
+            amount_minor, refunded_minor, currency, gateway_charge_id, idempotency_key,
+            captured_at)
+        SELECT {uuid}, s.account_id, s.id, 'renewal', s.period_number + 1, {false},
+            p.renewal_price_minor, 0, p.currency, 'ch_' || {sid},
+            'period:' || {sid} || ':' || (s.period_number + 1), :now
         FROM subscriptions s JOIN plans p ON p.id = s.plan_id WHERE s.next_action_at <= :now""",
     "invoices": """
         INSERT INTO invoices (id, number, account_id, subscription_id, payment_id, description,
             amount_minor, currency, period_start, period_end, issued_at)
-        SELECT {uuid}, 'INV-' || substr({sid}, 1, 20), y.account_id, y.subscription_id, y.id, 'renewal', y.amount_minor,
-            y.currency, :now, :now, :now FROM payments y WHERE y.captured_at = :now""",
+        SELECT {uuid}, 'INV-' || substr({sid}, 1, 20), y.account_id, y.subscription_id, y.id,
+            'renewal', y.amount_minor, y.currency, :now, :now, :now
+        FROM payments y WHERE y.captured_at = :now""",
     "audit_events": """
-        INSERT INTO audit_events (occurred_at, actor_type, actor_id, action, entity_type, entity_id,
-            account_id, subscription_id, reason)
-        SELECT :now, 'system', 'subdesk', a.action, 'subscription', {sid}, s.account_id, s.id, NULL
+        INSERT INTO audit_events (occurred_at, actor_type, actor_id, action, entity_type,
+            entity_id, account_id, subscription_id, reason)
+        SELECT :now, 'system', 'subdesk', a.action, 'subscription', {sid}, s.account_id, s.id,
+            NULL
         FROM subscriptions s CROSS JOIN (SELECT 'payment.captured' AS action UNION ALL
             SELECT 'subscription.renewed') a WHERE s.next_action_at <= :now""",
     "outbox_emails": """
-        INSERT INTO outbox_emails (id, dedupe_key, account_id, subscription_id, template, locale, to_address,
-            subject, body_text, body_html, status, attempts, next_attempt_at, created_at)
-        SELECT {uuid}, 'receipt:' || {sid}, s.account_id, s.id, 'receipt', 'en', a.email, 'Receipt',
-            'Receipt text', '<p>Receipt</p>', 'pending', 0, :now, :now
-        FROM subscriptions s JOIN accounts a ON a.id = s.account_id WHERE s.next_action_at <= :now""",
+        INSERT INTO outbox_emails (id, dedupe_key, account_id, subscription_id, template, locale,
+            to_address, context, status, attempts, next_attempt_at, created_at)
+        SELECT {uuid}, 'receipt:' || {sid}, s.account_id, s.id, 'receipt', 'en', a.email,
+            '{{}}', 'pending', 0, :now, :now
+        FROM subscriptions s JOIN accounts a ON a.id = s.account_id
+        WHERE s.next_action_at <= :now""",
     "subscriptions": """
-        UPDATE subscriptions SET period_number = period_number + 1, current_period_start = current_period_end,
-            current_period_end = :later, next_action_at = :later, updated_at = :now WHERE next_action_at <= :now""",
+        UPDATE subscriptions SET period_number = period_number + 1,
+            current_period_start = current_period_end, current_period_end = :later,
+            next_action_at = :later, updated_at = :now
+        WHERE next_action_at <= :now""",
 }
 
 
