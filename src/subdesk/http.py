@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
@@ -14,6 +15,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from subdesk import idempotency
 from subdesk.accounts.service import account_for_token
@@ -58,9 +60,15 @@ def _work(request: Request, session: Any, actor: Actor = SYSTEM) -> Work:
     )
 
 
+def _unit_for(request: Request) -> AbstractContextManager[Session]:
+    """A GET only reads (on SQLite it never waits for a writer); anything else writes."""
+    database = database_of(request)
+    return database.reading() if request.method == "GET" else database.transaction()
+
+
 def public(request: Request, handler: Callable[[Work], Any], status: int = 200) -> JSONResponse:
     """Run `handler` in one transaction without a signed-in customer."""
-    with database_of(request).transaction() as session:
+    with _unit_for(request) as session:
         result = handler(_work(request, session))
     return JSONResponse(jsonable_encoder(result), status_code=status)
 
@@ -133,7 +141,7 @@ def _run(
     key: str | None,
     fingerprint: str,
 ) -> JSONResponse:
-    with database_of(request).transaction() as session:
+    with _unit_for(request) as session:
         work = _work(request, session)
         account = account_for_token(work, token)
         work = _work(request, session, Actor.customer(account.id))
