@@ -95,6 +95,9 @@ def worker(
     poll: float = typer.Option(5.0, help="Seconds to wait between passes when idle."),
 ) -> None:
     """Renew due subscriptions, retry failed charges, end lapsed ones (run as many as you like)."""
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     from subdesk.app import build_runtime
     from subdesk.db import Database
     from subdesk.worker.loop import run

@@ -36,7 +36,7 @@ def run(
         outcomes = one_pass(database, runtime, sender)
         total.update(outcomes)
         if outcomes:
-            log.info("renewal pass", extra={"outcomes": dict(outcomes)})
+            log.info("pass: %s", dict(outcomes))
         if once:
             break
         stop.wait(poll_seconds)
