@@ -3,8 +3,8 @@
     python bench/renewals.py --n 100000                 # SQLite (a file in a temporary folder)
     python bench/renewals.py --n 100000 --url postgresql+psycopg://postgres@127.0.0.1:5432/bench
 
-Creates N monthly subscriptions that are all due, runs `subdesk worker --once` in a
-child process (charging through the sandbox processor, invoicing, moving the period,
+Creates N monthly subscriptions that are all due, runs `subdesk worker --once` in
+`--workers` child processes (charging through the sandbox processor, invoicing, moving the period,
 queueing the receipt), and reports renewals per second and the worker's peak RSS.
 Then it recreates the same data and times the baseline: set-based INSERT ... SELECT
 and UPDATE statements writing the same payments, invoices, receipts, audit events and
@@ -120,7 +120,7 @@ def seed(url: str, n: int) -> None:
     database.dispose()
 
 
-def run_worker(url: str, workdir: Path) -> tuple[float, float]:
+def run_workers(url: str, workdir: Path, count: int) -> tuple[float, float]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SUBDESK_")}
     env.update(
         SUBDESK_DATABASE_URL=url,
@@ -130,9 +130,16 @@ def run_worker(url: str, workdir: Path) -> tuple[float, float]:
     )
     subdesk = shutil.which("subdesk", path=str(Path(sys.executable).parent)) or "subdesk"
     started = time.perf_counter()
-    subprocess.run(
-        [subdesk, "worker", "--once"], env=env, cwd=workdir, check=True, capture_output=True
-    )
+    command = [subdesk, "worker", "--once"]
+    logs = [(workdir / f"worker-{number}.log").open("w") for number in range(count)]
+    workers = [
+        subprocess.Popen(command, env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
+        for log in logs
+    ]
+    codes = [worker.wait() for worker in workers]
+    for log in logs:
+        log.close()
+    assert codes == [0] * count, (workdir / "worker-0.log").read_text()
     elapsed = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return elapsed, peak_mb
@@ -213,6 +220,7 @@ def renewed(url: str) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument("--workers", type=int, default=1, help="worker processes sharing the run")
     parser.add_argument(
         "--url", help="PostgreSQL URL (emptied!); SQLite in a temporary folder by default"
     )
@@ -223,7 +231,7 @@ def main() -> None:
 
     fresh_database(url)
     seed(url, args.n)
-    worker_seconds, peak_mb = run_worker(url, workdir)
+    worker_seconds, peak_mb = run_workers(url, workdir, args.workers)
     done = renewed(url)
     assert done == args.n, f"renewed {done} of {args.n}"
 
@@ -237,7 +245,8 @@ def main() -> None:
     print(f"worker            {worker_seconds:.1f} s  ({args.n / worker_seconds:,.0f} renewals/s)")
     print(f"set-based SQL     {baseline_seconds:.1f} s  ({args.n / baseline_seconds:,.0f} rows/s)")
     print(f"worker / baseline {worker_seconds / baseline_seconds:.1f}x")
-    print(f"worker peak RSS   {peak_mb:.0f} MB")
+    print(f"workers           {args.workers}")
+    print(f"worker peak RSS   {peak_mb:.0f} MB (the largest one)")
 
 
 if __name__ == "__main__":
