@@ -277,12 +277,13 @@ def clock_show() -> None:
 @clock.command("advance")
 def clock_advance(by: str = typer.Argument(..., help="How far: 30d, 12h, 90m or 2w.")) -> None:
     """Move the sandbox forward; the next worker pass renews, reminds and retries what fell due."""
+    from subdesk.audit.log import Actor
     from subdesk.errors import SubdeskError
     from subdesk.sandbox_clock import SandboxClock, advance, parse_duration
 
     database = _sandbox_database()
     try:
-        advance(database, parse_duration(by))
+        advance(database, parse_duration(by), Actor("operator", "cli"))
     except SubdeskError as error:
         console.print(f"[red]{error.message}[/red]")
         raise typer.Exit(1) from None

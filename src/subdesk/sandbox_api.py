@@ -42,8 +42,8 @@ def advance_clock(body: AdvanceIn, request: Request, bearer: Bearer) -> object:
     _sandbox_only(request)
     by = sandbox_clock.parse_duration(body.by)
 
-    require_operator(request, bearer)
-    offset = sandbox_clock.advance(database_of(request), by)
+    operator = require_operator(request, bearer)
+    offset = sandbox_clock.advance(database_of(request), by, operator)
     clock = runtime_of(request).clock
     if isinstance(clock, sandbox_clock.SandboxClock):
         clock.forget()

@@ -12,6 +12,7 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
+from subdesk.audit.log import Actor, record
 from subdesk.db import Database
 from subdesk.errors import InvalidRequest
 from subdesk.models import SandboxClockRow
@@ -61,8 +62,8 @@ def read_offset(database: Database) -> timedelta:
         return timedelta(seconds=row.offset_seconds) if row else timedelta(0)
 
 
-def advance(database: Database, by: timedelta) -> timedelta:
-    """Move the sandbox forward (never back: renewals already made stay made)."""
+def advance(database: Database, by: timedelta, actor: Actor) -> timedelta:
+    """Move the sandbox forward (never back: renewals already made stay made); audited."""
     if by <= timedelta(0):
         raise InvalidRequest("The clock only moves forward.", code="invalid_duration", field="by")
     with database.transaction() as session:
@@ -70,6 +71,16 @@ def advance(database: Database, by: timedelta) -> timedelta:
         if row is None:
             row = SandboxClockRow(id=1, offset_seconds=0, updated_at=datetime.now(UTC))
             session.add(row)
+        before = row.offset_seconds
         row.offset_seconds += int(by.total_seconds())
         row.updated_at = datetime.now(UTC)
+        record(
+            session,
+            actor=actor,
+            action="sandbox_clock.advanced",
+            entity=("sandbox_clock", 1),
+            before={"offset_seconds": before},
+            after={"offset_seconds": row.offset_seconds},
+            now=row.updated_at,
+        )
         return timedelta(seconds=row.offset_seconds)

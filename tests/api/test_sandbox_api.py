@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from subdesk.app import build_runtime, create_app
 from subdesk.config import Settings
 from subdesk.db import Database
+from subdesk.models import AuditEvent
 
 KEY = "sdop_sandbox-operator"
 
@@ -38,6 +39,10 @@ def test_operator_moves_the_sandbox_clock(settings: Settings, database: Database
         assert moved.json()["offset_seconds"] == before["offset_seconds"] + 30 * 86400
         gap = datetime.fromisoformat(moved.json()["now"]) - datetime.fromisoformat(before["now"])
         assert 29.9 < gap.total_seconds() / 86400 < 30.1
+    with database.transaction() as session:
+        (event,) = session.query(AuditEvent).filter(AuditEvent.action == "sandbox_clock.advanced")
+        assert event.actor_type == "operator"
+        assert event.after == {"offset_seconds": 30 * 86400}
 
 
 def test_only_the_operator_moves_it(settings: Settings, database: Database) -> None:

@@ -125,3 +125,25 @@ def test_admin_endpoints_need_the_operator_key(ops_client: TestClient) -> None:
     for headers in ({}, alice.headers, {"Authorization": "Bearer wrong"}):
         response = ops_client.get("/api/v1/admin/webhooks/deliveries", headers=headers)
         assert response.status_code == 401
+
+
+def test_endpoint_and_redelivery_are_audited_without_the_secret(
+    ops_client: TestClient, receiver: Receiver, clock: TestClock, database: Database
+) -> None:
+    from subdesk.models import AuditEvent
+
+    register(ops_client, receiver, ["subscription.created"])
+    subscribe(ops_client, customer(ops_client), "av1-year-usd")
+    deliver_due(database, clock.now())
+    (delivery,) = ops_client.get("/api/v1/admin/webhooks/deliveries", headers=OPERATOR).json()
+    ops_client.post(
+        f"/api/v1/admin/webhooks/deliveries/{delivery['id']}/redeliver", headers=OPERATOR
+    )
+    with database.transaction() as session:
+        events = [e for e in session.query(AuditEvent) if e.action.startswith("webhook_")]
+    assert [(e.action, e.actor_type) for e in events] == [
+        ("webhook_endpoint.added", "operator"),
+        ("webhook_delivery.redelivered", "operator"),
+    ]
+    assert receiver.secret is not None
+    assert receiver.secret not in str([(e.before, e.after) for e in events])
