@@ -24,6 +24,7 @@ from subdesk.config import Settings
 from subdesk.context import Runtime
 from subdesk.db import Database
 from subdesk.errors import SubdeskError
+from subdesk.licensing.api import router as licensing_router
 from subdesk.notifications.api import router as webhooks_router
 from subdesk.receipts import ReceiptSigner
 from subdesk.sandbox_api import router as sandbox_router
@@ -75,6 +76,7 @@ def create_app(
         catalog_router,
         billing_router,
         subscriptions_router,
+        licensing_router,
         webhooks_router,
         sandbox_router,
     ):

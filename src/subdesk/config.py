@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     sandbox_clock: bool = False
     # Subscriptions a worker renews per transaction.
     worker_batch_size: int = 500
+    # How long an app may protect offline on one token, and how often it should check in.
+    offline_token_days: int = 7
+    check_in_hours: int = 12
     # The sandbox card processor's memory, shared by every process on this machine;
     # empty for one in memory (tests).
     sandbox_ledger: str | None = "var/sandbox-gateway.db"

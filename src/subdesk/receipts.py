@@ -57,8 +57,13 @@ class ReceiptSigner:
                 handle.write(_b64(os.urandom(32)))
         return cls.from_seed(path.read_text().strip())
 
+    def sign_bytes(self, purpose: bytes, data: bytes) -> bytes:
+        """A signature over `purpose` + `data`: what is signed for one purpose never verifies
+        for another (a receipt is no license token)."""
+        return self._key.sign(purpose + data)
+
     def sign(self, payload: dict[str, Any]) -> dict[str, Any]:
-        signature = self._key.sign(PURPOSE + canonical_json(payload))
+        signature = self.sign_bytes(PURPOSE, canonical_json(payload))
         return {"payload": payload, "key_id": self.key_id, "signature": _b64(signature)}
 
     def public_keys(self) -> list[dict[str, str]]:

@@ -5,6 +5,7 @@ from subdesk.models.audit import AuditEvent, IdempotencyRecord
 from subdesk.models.base import Base
 from subdesk.models.billing import Invoice, Payment, Refund
 from subdesk.models.catalog import Disclosure, Plan, Product, Service, product_services
+from subdesk.models.licensing import Device
 from subdesk.models.notifications import Notice, OutboxEmail
 from subdesk.models.sandbox import SandboxClockRow
 from subdesk.models.subscriptions import Cancellation, Consent, Subscription
@@ -17,6 +18,7 @@ __all__ = [
     "Base",
     "Cancellation",
     "Consent",
+    "Device",
     "Disclosure",
     "IdempotencyRecord",
     "Invoice",

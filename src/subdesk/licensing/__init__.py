@@ -1,0 +1,1 @@
+"""Devices and licenses for the installed app: activation, seats, check-in, offline tokens."""

@@ -1,0 +1,96 @@
+"""License endpoints for the installed app, and device endpoints for the customer."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from subdesk.context import Work
+from subdesk.http import Bearer, IdempotencyKey, as_customer, parse_uuid, public
+from subdesk.licensing import devices
+from subdesk.licensing.checkin import check_in
+from subdesk.licensing.schemas import (
+    ActivatedOut,
+    ActivateIn,
+    CheckInOut,
+    DeviceOut,
+    RenameIn,
+)
+from subdesk.models import Account
+from subdesk.schemas import ERRORS
+
+router = APIRouter(prefix="/api/v1", tags=["licenses"], responses=ERRORS)
+
+
+@router.post("/licenses/activate", response_model=ActivatedOut, status_code=201)
+def activate(
+    body: ActivateIn, request: Request, bearer: Bearer, key: IdempotencyKey = None
+) -> object:
+    """Activate this device on a subscription of the signed-in customer, within its seats."""
+
+    def handler(work: Work, account: Account) -> ActivatedOut:
+        device, token = devices.activate(
+            work,
+            account.id,
+            body.subscription_id,
+            fingerprint=body.device.fingerprint,
+            name=body.device.name,
+            platform=body.device.platform,
+        )
+        work.session.flush()
+        answer = check_in(work, token)
+        return ActivatedOut(
+            device=DeviceOut.of(device), device_token=token, check_in=CheckInOut.of(answer)
+        )
+
+    return as_customer(
+        request, bearer, handler, status=201, idempotency_key=key, payload=body.model_dump()
+    )
+
+
+@router.post("/licenses/check-in", response_model=CheckInOut)
+def license_check_in(request: Request, bearer: Bearer) -> object:
+    """The app asks whether it may protect: send the device token as a bearer token."""
+    token = bearer.credentials if bearer else ""
+    return public(request, lambda work: CheckInOut.of(check_in(work, token)))
+
+
+@router.post("/licenses/deactivate", response_model=CheckInOut)
+def deactivate(request: Request, bearer: Bearer) -> object:
+    """The app gives its seat back; its next check-in answers DEVICE_REMOVED."""
+    token = bearer.credentials if bearer else ""
+
+    def handler(work: Work) -> CheckInOut:
+        device = devices.by_token(work, token)
+        if device is not None and device.status == "active":
+            devices.remove(work, device)
+        return CheckInOut.of(check_in(work, token))
+
+    return public(request, handler)
+
+
+@router.get("/devices", response_model=list[DeviceOut], tags=["devices"])
+def list_devices(request: Request, bearer: Bearer) -> object:
+    return as_customer(
+        request, bearer, lambda w, a: [DeviceOut.of(d) for d in devices.list_devices(w, a.id)]
+    )
+
+
+@router.patch("/devices/{device_id}", response_model=DeviceOut, tags=["devices"])
+def rename_device(device_id: str, body: RenameIn, request: Request, bearer: Bearer) -> object:
+    found = parse_uuid(device_id, "device_id")
+    return as_customer(
+        request, bearer, lambda w, a: DeviceOut.of(devices.rename(w, a.id, found, body.name))
+    )
+
+
+@router.delete("/devices/{device_id}", status_code=204, response_class=Response, tags=["devices"])
+def remove_device(device_id: str, request: Request, bearer: Bearer) -> Response:
+    """Remove a device: its seat is free at once and it stops being protected."""
+    found = parse_uuid(device_id, "device_id")
+
+    def handler(work: Work, account: Account) -> dict[str, str]:
+        devices.remove(work, devices.get_owned(work, account.id, found))
+        return {}
+
+    as_customer(request, bearer, handler)
+    return Response(status_code=204)

@@ -1,0 +1,69 @@
+"""API shapes of devices, activation and check-in."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from subdesk.licensing.checkin import CheckIn
+from subdesk.models import Device
+
+
+class DeviceIn(BaseModel):
+    fingerprint: str = Field(min_length=8, max_length=200)
+    name: str = Field(min_length=1, max_length=100, examples=["Anna's laptop"])
+    platform: str = Field(examples=["windows", "macos", "android", "ios"])
+
+
+class ActivateIn(BaseModel):
+    subscription_id: uuid.UUID
+    device: DeviceIn
+
+
+class RenameIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+
+
+class CheckInOut(BaseModel):
+    code: str
+    protected: bool
+    protected_until: datetime | None
+    message: str
+    actions: list[str]
+    check_in_due: datetime
+    offline_token: str
+
+    @classmethod
+    def of(cls, answer: CheckIn) -> CheckInOut:
+        return cls(
+            code=answer.verdict.code.value,
+            protected=answer.verdict.protected,
+            protected_until=answer.verdict.until,
+            message=answer.message,
+            actions=[a.value for a in answer.verdict.actions],
+            check_in_due=answer.check_in_due,
+            offline_token=answer.offline_token,
+        )
+
+
+class DeviceOut(BaseModel):
+    id: uuid.UUID
+    subscription_id: uuid.UUID
+    name: str
+    platform: str
+    activated_at: datetime
+    last_seen_at: datetime
+
+    @classmethod
+    def of(cls, device: Device) -> DeviceOut:
+        return cls.model_validate(device, from_attributes=True)
+
+
+class ActivatedOut(BaseModel):
+    device: DeviceOut
+    device_token: str = Field(
+        description="Keep it on the device; check in with it as a bearer token."
+    )
+    check_in: CheckInOut
