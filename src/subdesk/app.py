@@ -13,7 +13,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from subdesk import __version__
 from subdesk.accounts.api import router as accounts_router
-from subdesk.accounts.ratelimit import SignInLimiter
 from subdesk.billing.api import router as billing_router
 from subdesk.billing.gateway import PaymentGateway
 from subdesk.billing.sandbox import SandboxGateway
@@ -23,9 +22,10 @@ from subdesk.clock import Clock, SystemClock
 from subdesk.config import Settings
 from subdesk.context import Runtime
 from subdesk.db import Database
-from subdesk.errors import SubdeskError
+from subdesk.errors import RateLimited, SubdeskError
 from subdesk.licensing.api import router as licensing_router
 from subdesk.notifications.api import router as webhooks_router
+from subdesk.ratelimit import Limiter, SignInLimiter
 from subdesk.receipts import ReceiptSigner
 from subdesk.sandbox_api import router as sandbox_router
 from subdesk.sandbox_clock import SandboxClock
@@ -71,6 +71,10 @@ def create_app(
     app.state.database = database or Database(settings.database_url)
     app.state.runtime = runtime or build_runtime(settings, database=app.state.database)
     app.state.sign_in_limiter = SignInLimiter(settings.sign_in_attempts_per_minute)
+    app.state.device_limiter = Limiter("device", settings.device_requests_per_minute)
+    app.state.device_address_limiter = Limiter(
+        "device-ip", settings.device_address_requests_per_minute
+    )
     for router in (
         accounts_router,
         catalog_router,
@@ -95,7 +99,8 @@ def create_app(
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SubdeskError)
     async def subdesk_error(_request: Request, exc: SubdeskError) -> JSONResponse:
-        return JSONResponse(exc.as_body(), status_code=exc.status)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+        return JSONResponse(exc.as_body(), status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -25,6 +25,12 @@ class Settings(BaseSettings):
     # How long an app may protect offline on one token, and how often it should check in.
     offline_token_days: int = 7
     check_in_hours: int = 12
+    # The app's activations and check-ins allowed per device token, and per client address
+    # (many homes share one address behind a provider's NAT, so that limit is wide).
+    device_requests_per_minute: int = 20
+    # A device silent this long loses its seat (the worker culls it).
+    stale_device_days: int = 90
+    device_address_requests_per_minute: int = 3000
     # The sandbox card processor's memory, shared by every process on this machine;
     # empty for one in memory (tests).
     sandbox_ledger: str | None = "var/sandbox-gateway.db"

@@ -57,3 +57,7 @@ class Conflict(SubdeskError):
 class RateLimited(SubdeskError):
     status = 429
     code = "rate_limited"
+
+    def __init__(self, message: str, *, field: str | None = None, retry_after: int = 60) -> None:
+        super().__init__(message, field=field)
+        self.retry_after = retry_after

@@ -329,3 +329,58 @@ def test_a_device_token_cannot_act_as_a_customer(
         f"/api/v1/subscriptions/{sub['id']}", headers={"Authorization": f"Bearer {token}"}
     )
     assert response.status_code == 401
+
+
+def test_check_ins_are_rate_limited_per_device_with_retry_after(
+    runtime: Runtime, database: Database, catalog: None
+) -> None:
+    from subdesk.app import create_app
+
+    settings = runtime.settings.model_copy(update={"device_requests_per_minute": 3})
+    app = create_app(
+        runtime=Runtime(settings, runtime.clock, runtime.gateway, runtime.signer), database=database
+    )
+    with TestClient(app) as limited:
+        headers = {"Authorization": "Bearer sdd_some-device"}
+        answers = [limited.post("/api/v1/licenses/check-in", headers=headers) for _ in range(4)]
+        other = limited.post(
+            "/api/v1/licenses/check-in", headers={"Authorization": "Bearer sdd_other"}
+        )
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert 1 <= int(answers[-1].headers["Retry-After"]) <= 60
+    assert answers[-1].json()["error"]["code"] == "rate_limited"
+    assert other.status_code == 200
+
+
+def test_a_device_silent_for_90_days_is_culled_and_frees_its_seat(
+    client: TestClient, clock: TestClock, database: Database, runtime: Runtime
+) -> None:
+    from subdesk.notifications.smtp import SmtpSender
+    from subdesk.worker.loop import one_pass
+
+    anna = customer(client)
+    sub = subscribe(client, anna, "av1-year-usd")
+    silent = activate(client, anna, sub["id"], "fp-silent").json()["device_token"]
+    clock.advance(timedelta(days=89))
+    one_pass(database, runtime, SmtpSender(runtime.settings))
+    assert len(client.get("/api/v1/devices", headers=anna.headers).json()) == 1
+    clock.advance(timedelta(days=2))
+    outcomes = one_pass(database, runtime, SmtpSender(runtime.settings))
+    assert outcomes["devices_culled"] == 1
+    assert client.get("/api/v1/devices", headers=anna.headers).json() == []
+    assert check_in(client, silent)["code"] == "DEVICE_REMOVED"
+    assert activate(client, anna, sub["id"], "fp-new-one").status_code == 201
+
+
+def test_checking_in_keeps_a_device_from_being_culled(
+    client: TestClient, clock: TestClock, database: Database, runtime: Runtime
+) -> None:
+    anna = customer(client)
+    sub = subscribe(client, anna, "av1-year-usd")
+    token = activate(client, anna, sub["id"], "fp-regular").json()["device_token"]
+    for _ in range(4):
+        clock.advance(timedelta(days=30))
+        assert check_in(client, token)["code"] == "ACTIVE"
+    run_days(clock, database, runtime, 1)
+    (seen,) = client.get("/api/v1/devices", headers=anna.headers).json()
+    assert seen["last_seen_at"].startswith("2026-05-15")

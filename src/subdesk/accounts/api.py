@@ -24,7 +24,7 @@ def sign_up(body: SignUp, request: Request) -> object:
 
 @router.post("/auth/token", response_model=TokenOut)
 def issue_token(body: SignIn, request: Request) -> object:
-    request.app.state.sign_in_limiter.hit(
+    request.app.state.sign_in_limiter.check(
         body.email, request.client.host if request.client else None
     )
 

@@ -20,12 +20,23 @@ from subdesk.schemas import ERRORS
 
 router = APIRouter(prefix="/api/v1", tags=["licenses"], responses=ERRORS)
 
+TOO_FAST = "Too many requests from this device. Try again later."
+
+
+def _limit(request: Request, device_key: str) -> None:
+    """Count the request against the device and its client address (429 with Retry-After)."""
+    state = request.app.state
+    state.device_limiter.hit([device_key], TOO_FAST)
+    address = request.client.host if request.client else "unknown"
+    state.device_address_limiter.hit([f"ip:{address}"], TOO_FAST)
+
 
 @router.post("/licenses/activate", response_model=ActivatedOut, status_code=201)
 def activate(
     body: ActivateIn, request: Request, bearer: Bearer, key: IdempotencyKey = None
 ) -> object:
     """Activate this device on a subscription of the signed-in customer, within its seats."""
+    _limit(request, f"fingerprint:{body.device.fingerprint}")
 
     def handler(work: Work, account: Account) -> ActivatedOut:
         device, token = devices.activate(
@@ -51,6 +62,7 @@ def activate(
 def license_check_in(request: Request, bearer: Bearer) -> object:
     """The app asks whether it may protect: send the device token as a bearer token."""
     token = bearer.credentials if bearer else ""
+    _limit(request, f"token:{devices.token_digest(token)}")
     return public(request, lambda work: CheckInOut.of(check_in(work, token)))
 
 
@@ -58,6 +70,7 @@ def license_check_in(request: Request, bearer: Bearer) -> object:
 def deactivate(request: Request, bearer: Bearer) -> object:
     """The app gives its seat back; its next check-in answers DEVICE_REMOVED."""
     token = bearer.credentials if bearer else ""
+    _limit(request, f"token:{devices.token_digest(token)}")
 
     def handler(work: Work) -> CheckInOut:
         device = devices.by_token(work, token)

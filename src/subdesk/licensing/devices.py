@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -134,7 +135,7 @@ def rename(work: Work, account_id: uuid.UUID, device_id: uuid.UUID, name: str) -
     return device
 
 
-def remove(work: Work, device: Device) -> None:
+def remove(work: Work, device: Device, reason: str | None = None) -> None:
     """Release the seat; the device's next check-in answers DEVICE_REMOVED."""
     device.status, device.removed_at = "removed", work.now
     record(
@@ -146,8 +147,23 @@ def remove(work: Work, device: Device) -> None:
         subscription_id=device.subscription_id,
         before={"status": "active"},
         after={"status": "removed"},
+        reason=reason,
         now=work.now,
     )
+
+
+def cull_stale(work: Work, limit: int) -> int:
+    """Free the seats of devices silent for longer than the configured time; returns how many."""
+    cutoff = work.now - timedelta(days=work.settings.stale_device_days)
+    stale = work.session.scalars(
+        select(Device)
+        .where(Device.status == "active", Device.last_seen_at < cutoff)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for device in stale:
+        remove(work, device, reason=f"silent since {device.last_seen_at:%Y-%m-%d}")
+    return len(stale)
 
 
 def by_token(work: Work, token: str) -> Device | None:

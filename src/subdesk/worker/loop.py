@@ -8,8 +8,10 @@ import threading
 from collections import Counter
 from types import FrameType
 
-from subdesk.context import Runtime
+from subdesk.audit.log import SYSTEM
+from subdesk.context import Runtime, Work
 from subdesk.db import Database
+from subdesk.licensing.devices import cull_stale
 from subdesk.notifications.smtp import SmtpSender, deliver_pending
 from subdesk.notifications.webhooks import deliver_due
 from subdesk.worker.notices import run_notices
@@ -43,10 +45,23 @@ def run(
     return total
 
 
+def _cull_stale_devices(database: Database, runtime: Runtime, batch: int = 500) -> int:
+    total = 0
+    while True:
+        with database.transaction() as session:
+            culled = cull_stale(Work(session, runtime, SYSTEM), batch)
+        total += culled
+        if culled < batch:
+            return total
+
+
 def one_pass(database: Database, runtime: Runtime, sender: SmtpSender) -> Counter[str]:
     """Everything due now: renewals, retries and ends of term, then the email outbox."""
     outcomes = run_pass(database, runtime, batch_size=runtime.settings.worker_batch_size)
     outcomes.update(run_notices(database, runtime))
+    culled = _cull_stale_devices(database, runtime)
+    if culled:
+        outcomes["devices_culled"] = culled
     now = runtime.clock.now()
     sent = deliver_pending(database, sender, now)
     if sent:
