@@ -182,6 +182,54 @@ def operator_key() -> None:
     )
 
 
+@keys.command("generate")
+def generate_keys(
+    plan: str = typer.Option(..., "--plan", help="The plan's code, e.g. total5-year-usd."),
+    count: int = typer.Option(..., "--count", help="How many keys (at most 100,000)."),
+    out: str = typer.Option(..., "--out", help="The CSV file to write for the retailer."),
+    batch: str = typer.Option(None, "--batch", help="A name for the batch (default: the time)."),
+) -> None:
+    """Make a batch of retail product keys; they are written once to the CSV, kept only hashed."""
+    import csv
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from subdesk.app import build_runtime
+    from subdesk.audit.log import Actor
+    from subdesk.context import Work
+    from subdesk.db import Database
+    from subdesk.errors import SubdeskError
+    from subdesk.licensing.retail import generate_batch
+
+    settings = Settings()
+    database = Database(settings.database_url)
+    name = batch or datetime.now(UTC).strftime("batch-%Y%m%d-%H%M%S")
+    target = Path(out)
+    if target.exists():
+        console.print(f"[red]{out} exists; keys are never written over.[/red]")
+        raise typer.Exit(1)
+    # The file is complete before the keys count, and gets its name only once they do.
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        with database.transaction() as session:
+            work = Work(
+                session, build_runtime(settings, database=database), Actor("operator", "cli")
+            )
+            made = generate_batch(work, plan, count, name)
+            with partial.open("w", newline="") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(["key", "plan", "batch"])
+                writer.writerows([key, plan, name] for key in made)
+        partial.rename(target)
+    except SubdeskError as error:
+        console.print(f"[red]{error.message}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        partial.unlink(missing_ok=True)
+        database.dispose()
+    console.print(f"{count} keys for {plan} written to {out} (batch {name}).")
+
+
 @hooks.command("add")
 def add_webhook(
     url: str = typer.Argument(..., help="Where to POST events."),

@@ -6,17 +6,20 @@ from fastapi import APIRouter, Request, Response
 
 from subdesk.context import Work
 from subdesk.http import Bearer, IdempotencyKey, as_customer, parse_uuid, public
-from subdesk.licensing import devices
+from subdesk.licensing import devices, retail
 from subdesk.licensing.checkin import check_in
 from subdesk.licensing.schemas import (
     ActivatedOut,
     ActivateIn,
     CheckInOut,
     DeviceOut,
+    RedeemIn,
     RenameIn,
 )
 from subdesk.models import Account
 from subdesk.schemas import ERRORS
+from subdesk.subscriptions.queries import describe
+from subdesk.subscriptions.schemas import SubscriptionOut
 
 router = APIRouter(prefix="/api/v1", tags=["licenses"], responses=ERRORS)
 
@@ -79,6 +82,20 @@ def deactivate(request: Request, bearer: Bearer) -> object:
         return CheckInOut.of(check_in(work, token))
 
     return public(request, handler)
+
+
+@router.post("/redeem", response_model=SubscriptionOut, status_code=201, tags=["devices"])
+def redeem_key(
+    body: RedeemIn, request: Request, bearer: Bearer, key: IdempotencyKey = None
+) -> object:
+    """Redeem a retail product key into a subscription on this account (once per key)."""
+
+    def handler(work: Work, account: Account) -> SubscriptionOut:
+        return describe(work, [retail.redeem(work, account.id, body.key)])[0]
+
+    return as_customer(
+        request, bearer, handler, status=201, idempotency_key=key, payload=body.model_dump()
+    )
 
 
 @router.get("/devices", response_model=list[DeviceOut], tags=["devices"])

@@ -22,6 +22,12 @@ class ActivateIn(BaseModel):
     device: DeviceIn
 
 
+class RedeemIn(BaseModel):
+    key: str = Field(
+        min_length=10, max_length=80, examples=["TOTAL5-7K3M9-Q2PXA-0RT4B-HW8NC-5DJEV-U"]
+    )
+
+
 class RenameIn(BaseModel):
     name: str = Field(min_length=1, max_length=100)
 

@@ -7,6 +7,7 @@ from subdesk.models.billing import Invoice, Payment, Refund
 from subdesk.models.catalog import Disclosure, Plan, Product, Service, product_services
 from subdesk.models.licensing import Device
 from subdesk.models.notifications import Notice, OutboxEmail
+from subdesk.models.retail import RetailKey
 from subdesk.models.sandbox import SandboxClockRow
 from subdesk.models.subscriptions import Cancellation, Consent, Subscription
 from subdesk.models.webhooks import WebhookDelivery, WebhookEndpoint
@@ -29,6 +30,7 @@ __all__ = [
     "Plan",
     "Product",
     "Refund",
+    "RetailKey",
     "SandboxClockRow",
     "Service",
     "Subscription",

@@ -1,0 +1,97 @@
+"""Retail keys: generate a batch for a retailer, and redeem one key, once, into a subscription."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from subdesk.audit.log import record
+from subdesk.catalog.service import plan_of
+from subdesk.context import Work
+from subdesk.db import append_row
+from subdesk.errors import Conflict, InvalidRequest, NotFound
+from subdesk.licensing.keys import generate, key_digest
+from subdesk.models import Plan, RetailKey, Subscription
+from subdesk.subscriptions.periods import Period, period_bounds
+from subdesk.subscriptions.rules import Status
+from subdesk.subscriptions.snapshot import snapshot
+
+MAX_BATCH = 100_000
+
+
+def generate_batch(work: Work, plan_code: str, count: int, batch: str) -> list[str]:
+    """Make `count` keys for a plan; only their digests are kept, so the list is shown once."""
+    if not 1 <= count <= MAX_BATCH:
+        raise InvalidRequest(f"A batch has 1 to {MAX_BATCH} keys.", field="count")
+    plan = work.session.scalars(select(Plan).where(Plan.code == plan_code)).first()
+    if plan is None:
+        raise NotFound("No such plan.", code="unknown_plan", field="plan")
+    prefix = plan_of(work, plan.id).product.code.upper()
+    keys = [generate(prefix) for _ in range(count)]
+    for key in keys:
+        row = dict(
+            id=uuid.uuid4(),
+            key_digest=key_digest(key),
+            plan_id=plan.id,
+            batch=batch,
+            created_at=work.now,
+        )
+        append_row(work.session, RetailKey, row)
+    record(
+        work.session,
+        actor=work.actor,
+        action="retail_keys.generated",
+        entity=("plan", plan.id),
+        after={"batch": batch, "count": count},
+        now=work.now,
+    )
+    return keys
+
+
+def redeem(work: Work, account_id: uuid.UUID, key: str) -> Subscription:
+    """Turn a key into a subscription on the account: once, with no automatic renewal."""
+    digest = key_digest(key)  # a mistyped key is refused here, before any lookup
+    row = work.session.scalars(
+        select(RetailKey).where(RetailKey.key_digest == digest).with_for_update()
+    ).first()
+    if row is None:
+        raise NotFound("We do not know this product key.", code="unknown_key", field="key")
+    if row.redeemed_at is not None:
+        raise Conflict(
+            "This product key has already been redeemed.", code="key_already_redeemed", field="key"
+        )
+    plan = plan_of(work, row.plan_id)
+    start, end = period_bounds(work.now, Period(plan.period), 1)
+    subscription = Subscription(
+        id=uuid.uuid4(),
+        account_id=account_id,
+        plan_id=plan.id,
+        channel="retail",
+        status=Status.ACTIVE.value,
+        auto_renew=False,  # paid at the shop; renewal only if the customer opts in with a card
+        started_at=work.now,
+        anchor_at=work.now,
+        period_number=1,
+        current_period_start=start,
+        current_period_end=end,
+        next_action_at=end,
+        agreed_price_minor=plan.renewal_price_minor,
+        created_at=work.now,
+        updated_at=work.now,
+    )
+    work.session.add(subscription)
+    work.session.flush()  # the subscription exists before the key points at it
+    row.redeemed_at, row.account_id, row.subscription_id = work.now, account_id, subscription.id
+    record(
+        work.session,
+        actor=work.actor,
+        action="subscription.created",
+        entity=("subscription", subscription.id),
+        account_id=account_id,
+        subscription_id=subscription.id,
+        after={**snapshot(subscription), "channel": "retail"},
+        reason="retail key redeemed",
+        now=work.now,
+    )
+    return subscription

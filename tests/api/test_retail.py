@@ -1,0 +1,104 @@
+"""Retail keys: redeemed once into a subscription without automatic renewal; typos refused."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from subdesk.context import Runtime, Work
+from subdesk.db import Database
+from subdesk.licensing.retail import generate_batch
+from subdesk.models import RetailKey
+from tests.factories import customer
+
+
+def make_keys(database: Database, runtime: Runtime, count: int = 2) -> list[str]:
+    with database.transaction() as session:
+        return generate_batch(Work(session, runtime), "total5-year-usd", count, "shop-1")
+
+
+def test_a_key_redeems_once_into_a_retail_subscription(
+    client: TestClient, database: Database, runtime: Runtime
+) -> None:
+    key, _ = make_keys(database, runtime)
+    anna, ben = customer(client), customer(client)
+    redeemed = client.post("/api/v1/redeem", json={"key": key}, headers=anna.headers)
+    assert redeemed.status_code == 201, redeemed.text
+    sub = redeemed.json()
+    assert (sub["channel"], sub["status"], sub["auto_renew"]) == ("retail", "active", False)
+    assert sub["plan"]["code"] == "total5-year-usd"
+    assert sub["no_further_charges"] is True
+    again = client.post("/api/v1/redeem", json={"key": key}, headers=ben.headers)
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "key_already_redeemed"
+    assert client.get("/api/v1/subscriptions", headers=ben.headers).json() == []
+
+
+def test_a_mistyped_key_is_refused_before_any_lookup(
+    client: TestClient, database: Database, runtime: Runtime
+) -> None:
+    key, _ = make_keys(database, runtime)
+    typo = key[:-3] + ("X" if key[-3] != "X" else "Y") + key[-2:]
+    response = client.post("/api/v1/redeem", json={"key": typo}, headers=customer(client).headers)
+    assert response.status_code == 400
+    assert response.json()["error"] == {
+        "code": "invalid_key",
+        "message": "This product key has a typing mistake; check each character.",
+        "field": "key",
+    }
+
+
+def test_a_well_formed_but_unknown_key_is_not_found(client: TestClient) -> None:
+    from subdesk.licensing.keys import generate
+
+    response = client.post(
+        "/api/v1/redeem", json={"key": generate("TOTAL5")}, headers=customer(client).headers
+    )
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "unknown_key"
+
+
+def test_keys_are_kept_only_as_digests(database: Database, runtime: Runtime, catalog: None) -> None:
+    keys = make_keys(database, runtime)
+    with database.transaction() as session:
+        stored = [row.key_digest for row in session.query(RetailKey)]
+    assert len(stored) == 2
+    assert not any(key in str(stored) for key in keys)
+
+
+def test_cli_writes_a_batch_for_the_retailer(database_url: str, tmp_path: Path) -> None:
+    subdesk = shutil.which("subdesk", path=str(Path(sys.executable).parent)) or "subdesk"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SUBDESK_")},
+        "SUBDESK_DATABASE_URL": database_url,
+    }
+    subprocess.run([subdesk, "demo"], env=env, cwd=tmp_path, check=True, capture_output=True)
+    out = tmp_path / "keys.csv"
+    command = [
+        subdesk,
+        "keys",
+        "generate",
+        "--plan",
+        "av1-year-usd",
+        "--count",
+        "25",
+        "--out",
+        str(out),
+    ]
+    subprocess.run(command, env=env, cwd=tmp_path, check=True, capture_output=True)
+    with out.open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 25
+    assert all(
+        row["key"].startswith("ANTIVIRUS-") and row["plan"] == "av1-year-usd" for row in rows
+    )
+    again = subprocess.run(
+        command, env=env, cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert again.returncode == 1  # never written over
