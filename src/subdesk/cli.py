@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -10,6 +12,7 @@ from rich.console import Console
 from subdesk.config import Settings
 
 if TYPE_CHECKING:
+    from subdesk.context import Work
     from subdesk.db import Database
 
 app = typer.Typer(
@@ -20,7 +23,7 @@ app = typer.Typer(
 console = Console()
 plans = typer.Typer(help="Look at and change the catalog's plans.", no_args_is_help=True)
 app.add_typer(plans, name="plans")
-keys = typer.Typer(help="Make keys for operators.", no_args_is_help=True)
+keys = typer.Typer(help="Make operator API keys and retail product keys.", no_args_is_help=True)
 app.add_typer(keys, name="keys")
 hooks = typer.Typer(help="Outgoing webhooks: endpoints and deliveries.", no_args_is_help=True)
 app.add_typer(hooks, name="webhooks")
@@ -29,6 +32,28 @@ clock = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(clock, name="clock")
+
+
+@contextmanager
+def _as_operator() -> Iterator[Work]:
+    """One unit of work done by the operator at this terminal; a refusal prints and exits 1."""
+    from subdesk.app import build_runtime
+    from subdesk.audit.log import Actor
+    from subdesk.context import Work
+    from subdesk.db import Database
+    from subdesk.errors import SubdeskError
+
+    settings = Settings()
+    database = Database(settings.database_url)
+    try:
+        with database.transaction() as session:
+            runtime = build_runtime(settings, database=database)
+            yield Work(session, runtime, Actor("operator", "cli"))
+    except SubdeskError as error:
+        console.print(f"[red]{error.message}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        database.dispose()
 
 
 @app.command()
@@ -122,7 +147,7 @@ def list_plans() -> None:
     settings = Settings()
     database = Database(settings.database_url)
     table = Table("code", "name", "period", "seats", "intro", "renewal", "terms")
-    with database.transaction() as session:
+    with database.reading() as session:
         for offer in list_offers(session):
             plan = offer.plan
             intro = plan.intro_price_minor
@@ -146,26 +171,10 @@ def set_price(
     reason: str = typer.Option(..., "--reason", help="Why the price changes (audited)."),
 ) -> None:
     """Change a plan's renewal price: new terms for buyers; subscribers get a notice first."""
-    from subdesk.app import build_runtime
-    from subdesk.audit.log import Actor
     from subdesk.catalog.pricing import change_renewal_price
-    from subdesk.context import Work
-    from subdesk.db import Database
-    from subdesk.errors import SubdeskError
 
-    settings = Settings()
-    database = Database(settings.database_url)
-    runtime = build_runtime(settings)
-    try:
-        with database.transaction() as session:
-            change_renewal_price(
-                Work(session, runtime, Actor("operator", "cli")), code, price, reason
-            )
-    except SubdeskError as error:
-        console.print(f"[red]{error.message}[/red]")
-        raise typer.Exit(1) from None
-    finally:
-        database.dispose()
+    with _as_operator() as work:
+        change_renewal_price(work, code, price, reason)
     console.print(f"{code} now renews at {price} minor units; subscribers are noticed first.")
 
 
@@ -194,15 +203,8 @@ def generate_keys(
     from datetime import UTC, datetime
     from pathlib import Path
 
-    from subdesk.app import build_runtime
-    from subdesk.audit.log import Actor
-    from subdesk.context import Work
-    from subdesk.db import Database
-    from subdesk.errors import SubdeskError
     from subdesk.licensing.retail import generate_batch
 
-    settings = Settings()
-    database = Database(settings.database_url)
     name = batch or datetime.now(UTC).strftime("batch-%Y%m%d-%H%M%S")
     target = Path(out)
     if target.exists():
@@ -211,22 +213,15 @@ def generate_keys(
     # The file is complete before the keys count, and gets its name only once they do.
     partial = target.with_name(f".{target.name}.partial")
     try:
-        with database.transaction() as session:
-            work = Work(
-                session, build_runtime(settings, database=database), Actor("operator", "cli")
-            )
+        with _as_operator() as work:
             made = generate_batch(work, plan, count, name)
             with partial.open("w", newline="") as handle:
                 writer = csv.writer(handle)
                 writer.writerow(["key", "plan", "batch"])
                 writer.writerows([key, plan, name] for key in made)
         partial.rename(target)
-    except SubdeskError as error:
-        console.print(f"[red]{error.message}[/red]")
-        raise typer.Exit(1) from None
     finally:
         partial.unlink(missing_ok=True)
-        database.dispose()
     console.print(f"{count} keys for {plan} written to {out} (batch {name}).")
 
 
@@ -239,20 +234,11 @@ def add_webhook(
     ] = None,
 ) -> None:
     """Register an endpoint and print its signing secret (shown once)."""
-    from subdesk.app import build_runtime
-    from subdesk.audit.log import Actor
-    from subdesk.context import Work
-    from subdesk.db import Database
     from subdesk.notifications.webhooks import add_endpoint
 
-    settings = Settings()
-    database = Database(settings.database_url)
-    with database.transaction() as session:
-        work = Work(session, build_runtime(settings), Actor("operator", "cli"))
+    with _as_operator() as work:
         endpoint, secret = add_endpoint(work, url, event or ["*"])
-        endpoint_id = endpoint.id
-    database.dispose()
-    console.print(f"Endpoint {endpoint_id}; signing secret (store it now): [bold]{secret}[/bold]")
+    console.print(f"Endpoint {endpoint.id}; signing secret (store it now): [bold]{secret}[/bold]")
 
 
 @hooks.command("deliveries")
@@ -267,7 +253,7 @@ def list_deliveries(status: str = typer.Option(None, help="pending, delivered or
     settings = Settings()
     database = Database(settings.database_url)
     table = Table("id", "event", "status", "attempts", "last")
-    with database.transaction() as session:
+    with database.reading() as session:
         query = select(WebhookDelivery).order_by(WebhookDelivery.created_at.desc()).limit(50)
         if status:
             query = query.where(WebhookDelivery.status == status)
@@ -283,19 +269,15 @@ def redeliver_webhook(delivery_id: str = typer.Argument(..., help="The delivery'
     """Send a delivery again at the next worker pass."""
     import uuid
 
-    from subdesk.app import build_runtime
-    from subdesk.audit.log import Actor
-    from subdesk.context import Work
-    from subdesk.db import Database
     from subdesk.notifications.webhooks import redeliver
 
-    settings = Settings()
-    database = Database(settings.database_url)
-    with database.transaction() as session:
-        redeliver(
-            Work(session, build_runtime(settings), Actor("operator", "cli")), uuid.UUID(delivery_id)
-        )
-    database.dispose()
+    try:
+        found = uuid.UUID(delivery_id)
+    except ValueError:
+        console.print("[red]That is not a delivery id.[/red]")
+        raise typer.Exit(1) from None
+    with _as_operator() as work:
+        redeliver(work, found)
     console.print("Queued for redelivery.")
 
 

@@ -10,10 +10,11 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from subdesk.audit.log import record
+from subdesk.catalog.service import plan_of
 from subdesk.context import Work
 from subdesk.errors import Conflict, InvalidRequest, NotFound
 from subdesk.licensing.rules import PLATFORMS
-from subdesk.models import Device, Plan, Subscription
+from subdesk.models import Device, Subscription
 from subdesk.subscriptions import repository
 from subdesk.subscriptions.rules import Status
 from subdesk.subscriptions.views import protection
@@ -86,8 +87,7 @@ def _by_fingerprint(work: Work, subscription_id: uuid.UUID, fingerprint: str) ->
 
 
 def _check_free_seat(work: Work, subscription: Subscription) -> None:
-    plan = work.session.get(Plan, subscription.plan_id)
-    assert plan is not None  # noqa: S101 - a subscription always has its plan
+    plan = plan_of(work, subscription.plan_id)
     used = work.session.scalar(
         select(func.count())
         .select_from(Device)

@@ -13,8 +13,7 @@ from subdesk.db import append_row
 from subdesk.errors import Conflict, InvalidRequest, NotFound
 from subdesk.licensing.keys import generate, key_digest
 from subdesk.models import Plan, RetailKey, Subscription
-from subdesk.subscriptions.periods import Period, period_bounds
-from subdesk.subscriptions.rules import Status
+from subdesk.subscriptions.purchase import new_subscription
 from subdesk.subscriptions.snapshot import snapshot
 
 MAX_BATCH = 100_000
@@ -62,23 +61,9 @@ def redeem(work: Work, account_id: uuid.UUID, key: str) -> Subscription:
             "This product key has already been redeemed.", code="key_already_redeemed", field="key"
         )
     plan = plan_of(work, row.plan_id)
-    start, end = period_bounds(work.now, Period(plan.period), 1)
-    subscription = Subscription(
-        id=uuid.uuid4(),
-        account_id=account_id,
-        plan_id=plan.id,
-        channel="retail",
-        status=Status.ACTIVE.value,
-        auto_renew=False,  # paid at the shop; renewal only if the customer opts in with a card
-        started_at=work.now,
-        anchor_at=work.now,
-        period_number=1,
-        current_period_start=start,
-        current_period_end=end,
-        next_action_at=end,
-        agreed_price_minor=plan.renewal_price_minor,
-        created_at=work.now,
-        updated_at=work.now,
+    # Paid at the shop: no trial, and renewal only if the customer opts in with a card.
+    subscription = new_subscription(
+        work, account_id, plan, method_id=None, channel="retail", auto_renew=False, with_trial=False
     )
     work.session.add(subscription)
     work.session.flush()  # the subscription exists before the key points at it

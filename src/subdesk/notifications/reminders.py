@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 
+from subdesk.catalog.service import plan_of
 from subdesk.compliance.notices import Facts
 from subdesk.compliance.rules import DueNotice, NoticeKind, renewal_price
 from subdesk.context import Work
-from subdesk.models import Account, Plan, Subscription
+from subdesk.models import Account, Subscription
 from subdesk.money import Money
 from subdesk.notifications.formatting import day, money
 from subdesk.notifications.messages import PERIOD_WORDS
@@ -24,8 +25,7 @@ TEMPLATES = {
 def queue(
     work: Work, subscription: Subscription, account: Account, facts: Facts, notice: DueNotice
 ) -> uuid.UUID | None:
-    plan = work.session.get(Plan, subscription.plan_id)
-    assert plan is not None  # noqa: S101
+    plan = plan_of(work, subscription.plan_id)
     loc = account.locale
     price = renewal_price(facts.agreed_price, facts.current_price, None, facts.where)
     next_charge = Money(price, plan.currency)

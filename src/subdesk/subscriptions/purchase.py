@@ -48,7 +48,7 @@ def subscribe(work: Work, account_id: uuid.UUID, purchase: Purchase) -> Subscrip
             field="disclosure_version",
         )
     method = get_method(work, account_id, purchase.payment_method_id)
-    subscription = _new_subscription(work, account_id, plan, method.id)
+    subscription = new_subscription(work, account_id, plan, method_id=method.id)
     work.session.add(subscription)
     work.session.flush()
     paid = None
@@ -83,11 +83,19 @@ def subscribe(work: Work, account_id: uuid.UUID, purchase: Purchase) -> Subscrip
     return subscription
 
 
-def _new_subscription(
-    work: Work, account_id: uuid.UUID, plan: Plan, method_id: uuid.UUID
+def new_subscription(
+    work: Work,
+    account_id: uuid.UUID,
+    plan: Plan,
+    *,
+    method_id: uuid.UUID | None,
+    channel: str = "direct",
+    auto_renew: bool = True,
+    with_trial: bool = True,
 ) -> Subscription:
+    """A subscription starting now: in its trial if the plan has one, else in its first period."""
     now = work.now
-    trial_end = now + timedelta(days=plan.trial_days) if plan.trial_days else None
+    trial_end = now + timedelta(days=plan.trial_days) if plan.trial_days and with_trial else None
     anchor = trial_end or now
     if trial_end is not None:
         status, number, start, end = Status.TRIALING, 0, now, trial_end
@@ -99,9 +107,9 @@ def _new_subscription(
         account_id=account_id,
         plan_id=plan.id,
         payment_method_id=method_id,
-        channel="direct",
+        channel=channel,
         status=status.value,
-        auto_renew=True,
+        auto_renew=auto_renew,
         started_at=now,
         trial_ends_at=trial_end,
         anchor_at=anchor,
