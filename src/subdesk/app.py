@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -25,6 +25,8 @@ from subdesk.db import Database
 from subdesk.errors import RateLimited, SubdeskError
 from subdesk.licensing.api import router as licensing_router
 from subdesk.notifications.api import router as webhooks_router
+from subdesk.portal.app import install_portal
+from subdesk.portal.pages import error_page, is_page
 from subdesk.ratelimit import Limiter, SignInLimiter
 from subdesk.receipts import ReceiptSigner
 from subdesk.sandbox_api import router as sandbox_router
@@ -71,9 +73,11 @@ def create_app(
     app.state.database = database or Database(settings.database_url)
     app.state.runtime = runtime or build_runtime(settings, database=app.state.database)
     app.state.sign_in_limiter = SignInLimiter(settings.sign_in_attempts_per_minute)
-    app.state.device_limiter = Limiter("device", settings.device_requests_per_minute)
+    app.state.device_limiter = Limiter(
+        "device", settings.device_requests_per_minute, fixed_window=True
+    )
     app.state.device_address_limiter = Limiter(
-        "device-ip", settings.device_address_requests_per_minute
+        "device-ip", settings.device_address_requests_per_minute, fixed_window=True
     )
     for router in (
         accounts_router,
@@ -86,6 +90,7 @@ def create_app(
     ):
         app.include_router(router)
     _install_error_handlers(app)
+    install_portal(app, app.state.runtime)
 
     @app.get("/healthz", tags=["operations"])
     def healthz(request: Request) -> dict[str, str]:
@@ -98,12 +103,16 @@ def create_app(
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SubdeskError)
-    async def subdesk_error(_request: Request, exc: SubdeskError) -> JSONResponse:
+    async def subdesk_error(request: Request, exc: SubdeskError) -> Response:
+        if is_page(request):
+            return error_page(request, exc.status, exc)
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
         return JSONResponse(exc.as_body(), status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        if is_page(request):
+            return error_page(request, 400)
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "Invalid request."}
         field = ".".join(
             str(part) for part in first["loc"] if part not in ("body", "query", "path", "header")
@@ -113,14 +122,18 @@ def _install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(body, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if is_page(request):
+            return error_page(request, exc.status_code)
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         body = {"error": {"code": code, "message": str(exc.detail), "field": None}}
         return JSONResponse(body, status_code=exc.status_code)
 
     @app.exception_handler(Exception)
-    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error", exc_info=exc)
+        if is_page(request):
+            return error_page(request, 500)
         body = {
             "error": {
                 "code": "internal_error",

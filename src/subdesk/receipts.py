@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import os
 from pathlib import Path
@@ -19,7 +20,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+)
 
 PURPOSE = b"subdesk-receipt-v1:"
 
@@ -61,6 +67,11 @@ class ReceiptSigner:
         """A signature over `purpose` + `data`: what is signed for one purpose never verifies
         for another (a receipt is no license token)."""
         return self._key.sign(purpose + data)
+
+    def derive_secret(self, purpose: bytes) -> str:
+        """A secret of its own for `purpose` (e.g. signing portal cookies), derived from the key."""
+        seed = self._key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+        return hmac.new(seed, purpose, hashlib.sha256).hexdigest()
 
     def sign(self, payload: dict[str, Any]) -> dict[str, Any]:
         signature = self.sign_bytes(PURPOSE, canonical_json(payload))

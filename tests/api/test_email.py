@@ -40,7 +40,7 @@ def test_every_email_carries_the_cancel_link(
     assert templates == {"purchase_ack", "cancellation", "refund"}
     assert len(smtp.mailbox.messages) == 3
     for message in smtp.mailbox.messages:
-        assert f"/subscriptions/{sub['id']}/cancel" in smtp.mailbox.text_of(message)
+        assert f"/account/subscriptions/{sub['id']}/cancel" in smtp.mailbox.text_of(message)
         html = message.get_body(preferencelist=("html",))
         assert html is not None
         assert "/cancel" in str(html.get_content())

@@ -96,3 +96,11 @@ def account_for_token(work: Work, token: str) -> Account:
     if account is None or account.closed_at is not None:
         raise NotAuthenticated("Sign in again: this token is not valid.", code="invalid_token")
     return account
+
+
+def revoke_token(work: Work, token: str) -> None:
+    """Sign out: the token stops working at once."""
+    query = select(ApiToken).where(ApiToken.token_hash == token_digest(token))
+    row = work.session.scalars(query).first()
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = work.now

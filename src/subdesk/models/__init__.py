@@ -5,6 +5,7 @@ from subdesk.models.audit import AuditEvent, IdempotencyRecord
 from subdesk.models.base import Base
 from subdesk.models.billing import Invoice, Payment, Refund
 from subdesk.models.catalog import Disclosure, Plan, Product, Service, product_services
+from subdesk.models.declarations import CancellationDeclaration
 from subdesk.models.licensing import Device
 from subdesk.models.notifications import Notice, OutboxEmail
 from subdesk.models.retail import RetailKey
@@ -18,6 +19,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Cancellation",
+    "CancellationDeclaration",
     "Consent",
     "Device",
     "Disclosure",

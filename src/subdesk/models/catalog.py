@@ -9,6 +9,7 @@ from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from subdesk.models.base import Base, uuid_pk
+from subdesk.money import Money
 
 product_services = Table(
     "product_services",
@@ -53,6 +54,16 @@ class Plan(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
     product: Mapped[Product] = relationship(lazy="raise")
+
+    @property
+    def renewal_price(self) -> Money:
+        return Money(self.renewal_price_minor, self.currency)
+
+    @property
+    def intro_price(self) -> Money | None:
+        if self.intro_price_minor is None:
+            return None
+        return Money(self.intro_price_minor, self.currency)
 
 
 class Disclosure(Base):

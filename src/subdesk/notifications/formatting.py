@@ -56,8 +56,12 @@ def localise(context: dict[str, Any], locale: str) -> dict[str, Any]:
 
 
 def _words(value: Any, locale: str) -> Any:
-    if not isinstance(value, dict) or len(value) != 1:
+    if isinstance(value, list):
+        return [_words(item, locale) for item in value]
+    if not isinstance(value, dict):
         return value
+    if len(value) != 1:
+        return {key: _words(item, locale) for key, item in value.items()}
     ((kind, raw),) = value.items()
     if kind == "$money":
         return format_money(Money(raw[0], raw[1]), locale)
@@ -65,4 +69,4 @@ def _words(value: Any, locale: str) -> Any:
         return format_day(datetime.fromisoformat(raw), locale)
     if kind == "$moment":
         return format_moment(datetime.fromisoformat(raw), locale)
-    return value
+    return {kind: _words(raw, locale)}

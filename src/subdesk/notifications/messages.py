@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from subdesk.billing.ledger import Captured
 from subdesk.context import Work
 from subdesk.models import (
     Account,
     Cancellation,
+    CancellationDeclaration,
     Disclosure,
     Plan,
     Refund,
@@ -16,7 +19,10 @@ from subdesk.models import (
 )
 from subdesk.money import Money
 from subdesk.notifications.formatting import day, moment, money
-from subdesk.notifications.outbox import queue_email
+from subdesk.notifications.outbox import queue_email, queue_email_to
+
+if TYPE_CHECKING:
+    from subdesk.subscriptions.declarations import Ended
 
 PERIOD_WORDS = {
     "en": {"month": "month", "year": "year"},
@@ -164,4 +170,34 @@ def refund_issued(work: Work, subscription: Subscription, plan: Plan, refund: Re
         context,
         dedupe_key=f"refund:{refund.id}",
         subscription_id=subscription.id,
+    )
+
+
+def declaration_received(
+    work: Work, declaration: CancellationDeclaration, ended: Sequence[Ended], locale: str
+) -> None:
+    """The immediate confirmation of an online cancellation: its content, date and time."""
+    context = {
+        "name": declaration.name,
+        "reference": declaration.public_id,
+        "received_at": moment(declaration.received_at),
+        "kind": declaration.kind,
+        "email": declaration.email,
+        "contract": declaration.contract or "",
+        "requested_end": day(declaration.requested_end) if declaration.requested_end else None,
+        "reason": declaration.reason or "",
+        "ended": [
+            {"plan": e.plan, "cancellation_id": e.cancellation_id, "ends_at": day(e.ends_at)}
+            for e in ended
+        ],
+        "review": declaration.status == "needs_review",
+    }
+    queue_email_to(
+        work,
+        declaration.email,
+        locale,
+        "declaration",
+        context,
+        dedupe_key=f"declaration:{declaration.public_id}",
+        account_id=declaration.account_id,
     )

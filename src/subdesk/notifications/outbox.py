@@ -28,16 +28,40 @@ def queue_email(
     """
     if account.email is None:
         return None
-    context = {"name": account.name or account.email, **_links(work, subscription_id), **context}
+    return queue_email_to(
+        work,
+        account.email,
+        account.locale,
+        template,
+        {"name": account.name or account.email, **context},
+        dedupe_key=dedupe_key,
+        account_id=account.id,
+        subscription_id=subscription_id,
+    )
+
+
+def queue_email_to(
+    work: Work,
+    address: str,
+    locale: str,
+    template: str,
+    context: dict[str, Any],
+    *,
+    dedupe_key: str,
+    account_id: uuid.UUID | None = None,
+    subscription_id: uuid.UUID | None = None,
+) -> uuid.UUID:
+    """Queue one email to an address, with or without an account behind it."""
+    context = {"name": address, **_links(work, subscription_id), **context}
     email_id = uuid.uuid4()
     row = dict(
         id=email_id,
         dedupe_key=dedupe_key,
-        account_id=account.id,
+        account_id=account_id,
         subscription_id=subscription_id,
         template=template,
-        locale=account.locale,
-        to_address=account.email,
+        locale=locale,
+        to_address=address,
         context=context,
         status="pending",
         attempts=0,
@@ -59,12 +83,12 @@ def render_row(row: OutboxEmail) -> None:
 def _links(work: Work, subscription_id: uuid.UUID | None) -> dict[str, str]:
     base = work.settings.public_url.rstrip("/")
     cancel = (
-        f"{base}/subscriptions/{subscription_id}/cancel"
+        f"{base}/account/subscriptions/{subscription_id}/cancel"
         if subscription_id
-        else f"{base}/subscriptions"
+        else f"{base}/account"
     )
     return {
         "cancel_url": cancel,
-        "contact_url": f"{base}/contact",
+        "contact_url": f"{base}/help",
         "verify_url": f"{base}/receipts/verify",
     }

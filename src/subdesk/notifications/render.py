@@ -21,6 +21,7 @@ TEMPLATE_NAMES = (
     "trial_ending",
     "price_change",
     "yearly_notice",
+    "declaration",
 )
 
 # Plain-text templates; the HTML made from them is escaped in _html.

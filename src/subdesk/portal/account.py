@@ -1,0 +1,84 @@
+"""The dashboard and a subscription's page: status, next charge, auto-renew, card and seats."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from subdesk.billing.payment_methods import list_methods
+from subdesk.catalog.service import plan_of
+from subdesk.context import Work
+from subdesk.http import parse_uuid
+from subdesk.licensing.devices import list_devices
+from subdesk.models import Account, PaymentMethod
+from subdesk.portal.views import channel_words, status_line
+from subdesk.portal.web import customer, redirect, render
+from subdesk.subscriptions import lifecycle, queries, repository
+from subdesk.subscriptions.schemas import SubscriptionOut
+
+router = APIRouter(include_in_schema=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """A subscription as the dashboard shows it."""
+
+    sub: SubscriptionOut
+    card: PaymentMethod | None
+    devices_used: int
+
+
+def _cards(work: Work, account: Account, only: uuid.UUID | None = None) -> list[Card]:
+    rows = repository.list_owned(work.session, account.id)
+    if only is not None:
+        rows = [repository.get_owned(work.session, account.id, only)]
+    methods = {m.id: m for m in list_methods(work, account.id)}
+    seats = Counter(d.subscription_id for d in list_devices(work, account.id))
+    described = queries.describe(work, rows)
+    return [
+        Card(
+            out,
+            methods.get(row.payment_method_id) if row.payment_method_id else None,
+            seats[row.id],
+        )
+        for row, out in zip(rows, described, strict=True)
+    ]
+
+
+def _words(account: Account) -> dict[str, object]:
+    return {"account": account, "status_line": status_line, "channel_words": channel_words}
+
+
+def subscription_context(work: Work, account: Account, sid: uuid.UUID) -> dict[str, object]:
+    card = _cards(work, account, only=sid)[0]
+    plan = plan_of(work, card.sub.plan.id)
+    return {**_words(account), "c": card, "services": [s.name for s in plan.product.services]}
+
+
+@router.get("/account", response_class=HTMLResponse)
+def dashboard(request: Request) -> Response:
+    with customer(request) as (work, account):
+        cards = _cards(work, account)
+        return render(request, "dashboard.html", {**_words(account), "cards": cards})
+
+
+@router.get("/account/subscriptions/{subscription_id}", response_class=HTMLResponse)
+def subscription_page(subscription_id: str, request: Request) -> Response:
+    sid = parse_uuid(subscription_id, "subscription_id")
+    with customer(request) as (work, account):
+        return render(request, "subscription.html", subscription_context(work, account, sid))
+
+
+@router.post("/account/subscriptions/{subscription_id}/auto-renew")
+def auto_renew(
+    subscription_id: str, request: Request, enabled: Annotated[str, Form()] = ""
+) -> Response:
+    sid = parse_uuid(subscription_id, "subscription_id")
+    with customer(request, writes=True) as (work, account):
+        lifecycle.set_auto_renew(work, account.id, sid, enabled == "on")
+    return redirect(f"/account/subscriptions/{sid}")

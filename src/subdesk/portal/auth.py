@@ -1,0 +1,117 @@
+"""Sign up, sign in and sign out: a session cookie holding a sign-in token stored hashed."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import pycountry
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+
+from subdesk.accounts import service
+from subdesk.accounts.schemas import SignIn, SignUp
+from subdesk.errors import RateLimited, SubdeskError
+from subdesk.portal.web import (
+    SESSION_LOCALE,
+    SESSION_TOKEN,
+    customer,
+    form_error,
+    redirect,
+    render,
+    visitor,
+)
+
+router = APIRouter(include_in_schema=False)
+
+Field = Annotated[str, Form()]
+SIGN_UP_FIELDS = ("email", "password", "name", "country", "region", "locale")
+COUNTRIES = sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
+
+
+def _invalid(error: ValidationError) -> dict[str, str]:
+    first = error.errors()[0]
+    field = str(first["loc"][0]) if first["loc"] else "_form"
+    return {field: first["msg"].removeprefix("value is not a valid email address: ")}
+
+
+def _safe_next(url: str) -> str:
+    """Only a path of this site: never an open redirect."""
+    return url if url.startswith("/") and not url.startswith("//") else "/account"
+
+
+@router.get("/sign-up", response_class=HTMLResponse)
+def sign_up_page(request: Request) -> Response:
+    return render(request, "sign_up.html", {"countries": COUNTRIES, "values": {}, "errors": {}})
+
+
+@router.post("/sign-up", response_class=HTMLResponse)
+def sign_up(
+    request: Request,
+    email: Field = "",
+    password: Field = "",
+    name: Field = "",
+    country: Field = "",
+    region: Field = "",
+    locale: Field = "en",
+) -> Response:
+    values = {"email": email, "name": name, "country": country, "region": region, "locale": locale}
+    try:
+        form = SignUp(
+            **{**values, "password": password, "name": name or None, "region": region or None}
+        )
+        with visitor(request, writes=True) as work:
+            service.sign_up(work, **form.model_dump())
+            token, _row = service.issue_token(work, email=form.email, password=password)
+    except ValidationError as error:
+        errors = _invalid(error)
+    except SubdeskError as error:
+        errors = form_error(error, SIGN_UP_FIELDS)
+    else:
+        request.session[SESSION_TOKEN] = token
+        request.session[SESSION_LOCALE] = form.locale
+        return redirect("/account")
+    context = {"countries": COUNTRIES, "values": values, "errors": errors}
+    return render(request, "sign_up.html", context, status=400)
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+def sign_in_page(request: Request, next: str = "/account") -> Response:  # noqa: A002
+    return render(request, "sign_in.html", {"next": _safe_next(next), "values": {}, "errors": {}})
+
+
+@router.post("/sign-in", response_class=HTMLResponse)
+def sign_in(
+    request: Request,
+    email: Field = "",
+    password: Field = "",
+    next: Field = "/account",  # noqa: A002
+) -> Response:
+    status = 400
+    try:
+        form = SignIn(email=email, password=password)
+        request.app.state.sign_in_limiter.check(
+            form.email, request.client.host if request.client else None
+        )
+        with visitor(request, writes=True) as work:
+            token, _row = service.issue_token(work, email=form.email, password=password)
+    except ValidationError as error:
+        errors = _invalid(error)
+    except SubdeskError as error:
+        errors = form_error(error, ("email", "password"))
+        status = 429 if isinstance(error, RateLimited) else 401
+    else:
+        request.session.clear()
+        request.session[SESSION_TOKEN] = token
+        return redirect(_safe_next(next))
+    context = {"next": _safe_next(next), "values": {"email": email}, "errors": errors}
+    return render(request, "sign_in.html", context, status=status)
+
+
+@router.post("/sign-out")
+def sign_out(request: Request) -> Response:
+    if SESSION_TOKEN in request.session:
+        with customer(request, writes=True) as (work, _account):
+            service.revoke_token(work, request.session[SESSION_TOKEN])
+    request.session.clear()
+    return redirect("/sign-in")

@@ -1,0 +1,141 @@
+"""Buying: the plans, a plan's page with its disclosures and the unticked auto-renewal box,
+and the acknowledgment."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from subdesk import idempotency
+from subdesk.billing import payment_methods
+from subdesk.catalog.service import current_disclosure, get_plan, list_offers
+from subdesk.context import Work
+from subdesk.errors import InvalidRequest, SubdeskError
+from subdesk.http import parse_uuid
+from subdesk.models import Account, IdempotencyRecord
+from subdesk.portal.account import subscription_context
+from subdesk.portal.web import customer, form_error, new_form_key, redirect, render, visitor
+from subdesk.subscriptions import purchase
+
+router = APIRouter(include_in_schema=False)
+
+Field = Annotated[str, Form()]
+BUY_FIELDS = ("card_number", "exp_month", "exp_year", "auto_renew_consent")
+
+
+@router.get("/plans", response_class=HTMLResponse)
+def plans(request: Request) -> Response:
+    with visitor(request) as work:
+        return render(request, "plans.html", {"offers": list_offers(work.session)})
+
+
+def _buy_page(
+    request: Request, work: Work, account: Account, plan_id: uuid.UUID, **form: object
+) -> Response:
+    plan = get_plan(work.session, plan_id)
+    context = {
+        "account": account,
+        "plan": plan,
+        "disclosure": current_disclosure(work.session, plan.id),
+        "cards": payment_methods.list_methods(work, account.id),
+        "form_key": form.pop("form_key", None) or new_form_key(),
+        "errors": form.pop("errors", {}),
+        "values": form,
+    }
+    return render(request, "buy.html", context, status=400 if context["errors"] else 200)
+
+
+@router.get("/plans/{plan_id}", response_class=HTMLResponse)
+def buy_page(plan_id: str, request: Request) -> Response:
+    pid = parse_uuid(plan_id, "plan_id")
+    with customer(request) as (work, account):
+        return _buy_page(request, work, account, pid)
+
+
+def _card(
+    work: Work, account: Account, card_id: str, number: str, month: str, year: str
+) -> uuid.UUID:
+    """The chosen saved card, or the new card typed in (added to the account)."""
+    if card_id and card_id != "new":
+        return payment_methods.get_method(work, account.id, parse_uuid(card_id, "card_id")).id
+    if not number.strip():
+        raise InvalidRequest("Enter a card number.", field="card_number")
+    if not (month.isdigit() and year.isdigit()):
+        raise InvalidRequest("Enter the card's expiry month and year.", field="exp_month")
+    method = payment_methods.add_card(
+        work, account.id, number=number, exp_month=int(month), exp_year=int(year), cvc="000"
+    )
+    return method.id
+
+
+@router.post("/plans/{plan_id}/buy", response_class=HTMLResponse)
+def buy(
+    plan_id: str,
+    request: Request,
+    form_key: Field = "",
+    disclosure_version: Field = "",
+    auto_renew_consent: Field = "",
+    card_id: Field = "",
+    card_number: Field = "",
+    exp_month: Field = "",
+    exp_year: Field = "",
+) -> Response:
+    """One submission buys once: the form's key makes a second submission a replay."""
+    pid = parse_uuid(plan_id, "plan_id")
+    key = form_key or new_form_key()
+    scope = "portal:buy"
+    fingerprint = idempotency.request_fingerprint({"plan": str(pid)})
+    try:
+        with customer(request, writes=True) as (work, account):
+            stored = idempotency.replay(work.session, f"{account.id}:{scope}", key, fingerprint)
+            if stored is not None:
+                return redirect(f"/account/subscriptions/{stored[1]['id']}/welcome")
+            order = purchase.Purchase(
+                plan_id=pid,
+                payment_method_id=_card(work, account, card_id, card_number, exp_month, exp_year),
+                auto_renew_consent=auto_renew_consent == "on",
+                disclosure_version=int(disclosure_version)
+                if disclosure_version.isdigit()
+                else None,
+                idempotency_key=key,
+            )
+            subscription = purchase.subscribe(work, account.id, order)
+            work.session.add(
+                IdempotencyRecord(
+                    scope=f"{account.id}:{scope}",
+                    key=key,
+                    request_hash=fingerprint,
+                    status_code=303,
+                    response={"id": str(subscription.id)},
+                    created_at=work.now,
+                )
+            )
+            sid = subscription.id
+    except SubdeskError as error:
+        if error.code == "sign_in_needed":
+            raise
+        with customer(request) as (work, account):
+            return _buy_page(
+                request,
+                work,
+                account,
+                pid,
+                form_key=new_form_key(),
+                errors=form_error(error, BUY_FIELDS),
+                card_id=card_id,
+                card_number=card_number,
+                exp_month=exp_month,
+                exp_year=exp_year,
+            )
+    return redirect(f"/account/subscriptions/{sid}/welcome")
+
+
+@router.get("/account/subscriptions/{subscription_id}/welcome", response_class=HTMLResponse)
+def acknowledgment(subscription_id: str, request: Request) -> Response:
+    """The acknowledgment: what was bought, what it costs and when, and how to cancel."""
+    sid = parse_uuid(subscription_id, "subscription_id")
+    with customer(request) as (work, account):
+        return render(request, "welcome.html", subscription_context(work, account, sid))

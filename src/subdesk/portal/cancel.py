@@ -1,0 +1,120 @@
+"""Cancelling in two steps: what each choice does, then the confirmation with its proof."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from subdesk.catalog.service import list_offers, plan_of
+from subdesk.errors import InvalidRequest
+from subdesk.http import parse_uuid
+from subdesk.money import Money
+from subdesk.portal.web import customer, new_form_key, redirect, render
+from subdesk.subscriptions import cancellation, lifecycle, repository
+from subdesk.subscriptions.cancellation import When
+from subdesk.subscriptions.retention import save_offer
+
+router = APIRouter(include_in_schema=False)
+
+STORE_STEPS = {
+    "app_store": [
+        "On your iPhone or iPad, open Settings and tap your name.",
+        "Tap Subscriptions, then this subscription.",
+        "Tap Cancel Subscription. Apple stops the renewal; protection lasts until the end date.",
+    ],
+    "google_play": [
+        "On your Android device, open the Google Play Store app.",
+        "Tap your profile picture, then Payments & subscriptions, then Subscriptions.",
+        "Choose this subscription and tap Cancel subscription.",
+    ],
+}
+
+
+def _path(sid: uuid.UUID) -> str:
+    return f"/account/subscriptions/{sid}"
+
+
+@router.get("/account/subscriptions/{subscription_id}/cancel", response_class=HTMLResponse)
+def cancel_page(subscription_id: str, request: Request) -> Response:
+    """Step 1: each choice with exactly what happens, and at most one save offer beside them."""
+    sid = parse_uuid(subscription_id, "subscription_id")
+    with customer(request) as (work, account):
+        preview = cancellation.preview(work, account.id, sid)
+        offer = None
+        if preview.subscription.channel == "direct" and preview.choices:
+            offer = save_offer(preview.plan, [o.plan for o in list_offers(work.session)])
+        context = {
+            "account": account,
+            "preview": preview,
+            "choices": {c.when.value: c for c in preview.choices},
+            "services": [s.name for s in preview.plan.product.services],
+            "offer": offer,
+            "offer_price": Money(offer.renewal_price_minor, offer.currency) if offer else None,
+            "store_steps": STORE_STEPS.get(preview.subscription.channel),
+            "form_key": new_form_key(),
+        }
+        return render(request, "cancel.html", context)
+
+
+@router.post("/account/subscriptions/{subscription_id}/cancel")
+def cancel(
+    subscription_id: str,
+    request: Request,
+    when: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """Step 2 follows: the confirmation page of this cancellation."""
+    sid = parse_uuid(subscription_id, "subscription_id")
+    try:
+        choice = When(when)
+    except ValueError:
+        raise InvalidRequest("Choose how to cancel.", field="when") from None
+    with customer(request, writes=True) as (work, account):
+        done = cancellation.cancel(work, account.id, sid, choice, reason.strip()[:500] or None)
+        public_id = done.public_id
+    return redirect(f"/account/cancellations/{public_id}")
+
+
+@router.post("/account/subscriptions/{subscription_id}/save-offer")
+def accept_offer(
+    subscription_id: str,
+    request: Request,
+    plan_id: Annotated[str, Form()] = "",
+    form_key: Annotated[str, Form()] = "",
+) -> Response:
+    sid = parse_uuid(subscription_id, "subscription_id")
+    plan = parse_uuid(plan_id, "plan_id")
+    with customer(request, writes=True) as (work, account):
+        lifecycle.change_plan(work, account.id, sid, plan, form_key or str(uuid.uuid4()))
+    return redirect(_path(sid))
+
+
+@router.get("/account/cancellations/{public_id}", response_class=HTMLResponse)
+def confirmation(public_id: str, request: Request) -> Response:
+    with customer(request) as (work, account):
+        done = repository.cancellation_by_public_id(work.session, account.id, public_id)
+        subscription = repository.get_owned(work.session, account.id, done.subscription_id)
+        plan = plan_of(work, subscription.plan_id)
+        context = {
+            "account": account,
+            "done": done,
+            "refund": Money(done.refund_minor, done.currency),
+            "plan": plan,
+            "services": [s.name for s in plan.product.services],
+        }
+        return render(request, "confirmation.html", context)
+
+
+@router.get("/account/cancellations/{public_id}/receipt.json")
+def receipt(public_id: str, request: Request) -> Response:
+    """The signed receipt: anyone with the public key can check it."""
+    with customer(request) as (work, account):
+        done = repository.cancellation_by_public_id(work.session, account.id, public_id)
+        body = json.dumps(done.receipt, indent=2, ensure_ascii=False)
+        name = done.public_id
+    headers = {"Content-Disposition": f'attachment; filename="{name}.json"'}
+    return Response(body, media_type="application/json", headers=headers)

@@ -1,0 +1,120 @@
+"""The "cancel contracts here" page (Germany, § 312k BGB): reachable from every page without
+signing in, one form, a "cancel now" button, and an immediate confirmation."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, EmailStr, Field, ValidationError
+
+from subdesk.compliance.termination import Kind
+from subdesk.errors import InvalidRequest, SubdeskError
+from subdesk.portal.web import form_error, render, visitor
+from subdesk.subscriptions.declarations import Declaration, receive
+
+router = APIRouter(include_in_schema=False)
+
+Text = Annotated[str, Form()]
+
+
+class DeclarationForm(BaseModel):
+    kind: Kind
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr
+    contract: str = Field(default="", max_length=100)
+    end: str = Field(default="", max_length=10)
+    reason: str = Field(default="", max_length=2000)
+
+
+def _language(request: Request) -> str:
+    """German unless the visitor asked for English: this is the German legal route."""
+    return "en" if request.query_params.get("lang") == "en" else "de"
+
+
+def _page(
+    request: Request, values: dict[str, str], errors: dict[str, str], status: int
+) -> Response:
+    locale = _language(request)
+    context = {"values": values, "errors": errors, "lang": locale}
+    return render(request, "kuendigen.html", context, status=status, locale=locale)
+
+
+@router.get("/kuendigen", response_class=HTMLResponse)
+def declaration_page(request: Request) -> Response:
+    return _page(request, {"kind": "ordinary"}, {}, 200)
+
+
+def _end_date(text: str, today: date, locale: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        wanted = date.fromisoformat(text)
+    except ValueError:
+        raise InvalidRequest(_message("end", locale), field="end") from None
+    if wanted < today:
+        raise InvalidRequest(_message("past", locale), field="end")
+    return datetime(wanted.year, wanted.month, wanted.day, tzinfo=UTC)
+
+
+@router.post("/kuendigen", response_class=HTMLResponse)
+def declare(
+    request: Request,
+    kind: Text = "ordinary",
+    name: Text = "",
+    email: Text = "",
+    contract: Text = "",
+    end: Text = "",
+    reason: Text = "",
+) -> Response:
+    values = {
+        "kind": kind,
+        "name": name,
+        "email": email,
+        "contract": contract,
+        "end": end,
+        "reason": reason,
+    }
+    locale = _language(request)
+    try:
+        form = DeclarationForm(**values)
+        with visitor(request, writes=True) as work:
+            declared = Declaration(
+                kind=form.kind,
+                name=form.name.strip(),
+                email=str(form.email).lower(),
+                contract=form.contract.strip() or None,
+                requested_end=_end_date(form.end.strip(), work.now.date(), locale),
+                reason=form.reason.strip() or None,
+                locale=locale,
+            )
+            row, ended = receive(work, declared)
+            context = {"row": row, "ended": ended, "lang": locale}
+            return render(request, "kuendigen_done.html", context, locale=locale)
+    except ValidationError as error:
+        first = error.errors()[0]
+        errors = {str(first["loc"][0]): _message(str(first["loc"][0]), locale)}
+    except SubdeskError as error:
+        errors = form_error(error, ("name", "email", "contract", "end", "reason", "kind"))
+    return _page(request, values, errors, 400)
+
+
+def _message(field: str, locale: str) -> str:
+    german = {
+        "name": "Bitte Ihren Namen angeben.",
+        "email": "Bitte eine gültige E-Mail-Adresse angeben.",
+        "kind": "Bitte die Art der Kündigung wählen.",
+        "end": "Bitte ein Datum wie 2026-12-31 angeben.",
+        "past": "Das gewünschte Ende liegt in der Vergangenheit.",
+    }
+    english = {
+        "name": "Please give your name.",
+        "email": "Please give a valid email address.",
+        "kind": "Please choose the kind of cancellation.",
+        "end": "Please give a date like 2026-12-31.",
+        "past": "The requested end is in the past.",
+    }
+    words = german if locale == "de" else english
+    return words.get(field, "Bitte die Eingabe prüfen." if locale == "de" else "Please check this.")
