@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
+from subdesk.clock import TestClock
 from subdesk.db import Database
 from subdesk.models import Consent, PaymentMethod, Subscription
 from tests.api.helpers import count
@@ -189,3 +191,35 @@ def test_devices_are_listed_renamed_and_removed_from_the_devices_page(
         headers={"Authorization": f"Bearer {activated.json()['device_token']}"},
     )
     assert check_in.json()["code"] == "DEVICE_REMOVED"
+
+
+def test_an_eu_customer_withdraws_within_14_days_and_gets_everything_back(
+    client: TestClient, clock: TestClock
+) -> None:
+    visitor = Visitor(client)
+    visitor.sign_up(country="FR")
+    sid = subscription_id_of(visitor.buy(plan_id(client, "av1-year-eur")).headers["location"])
+    clock.advance(timedelta(days=13))
+    page = client.get(f"/account/subscriptions/{sid}")
+    assert "Withdraw from contract here" in page.text
+    confirm = client.get(f"/account/subscriptions/{sid}/withdraw")
+    assert "€29.99 to your card" in confirm.text
+    done = client.post(
+        f"/account/subscriptions/{sid}/withdraw", data={"csrftoken": csrf_of(confirm)}
+    )
+    assert "Withdrawal confirmed" in done.text
+    assert "€29.99" in done.text
+    assert re.search(r"CXL-[0-9A-Z]{4}-[0-9A-Z]{4}", done.text)
+
+
+def test_the_withdrawal_closes_after_14_days_and_outside_the_eu(
+    client: TestClient, clock: TestClock
+) -> None:
+    visitor = Visitor(client)
+    visitor.sign_up(country="FR")
+    sid = subscription_id_of(visitor.buy(plan_id(client, "av1-year-eur")).headers["location"])
+    clock.advance(timedelta(days=14))
+    assert "Withdraw from contract here" not in client.get(f"/account/subscriptions/{sid}").text
+    assert client.get(f"/account/subscriptions/{sid}/withdraw").status_code == 409
+    _american, us_sid = _bought(client)
+    assert "Withdraw from contract here" not in client.get(f"/account/subscriptions/{us_sid}").text

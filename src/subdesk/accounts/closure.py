@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
+from subdesk.accounts.service import revoke_all_tokens
 from subdesk.audit.log import record
 from subdesk.context import Work
 from subdesk.errors import Conflict
-from subdesk.models import Account, ApiToken, PaymentMethod
+from subdesk.models import Account, PaymentMethod
 from subdesk.subscriptions import repository
 from subdesk.subscriptions.cancellation import When, cancel
 from subdesk.subscriptions.rules import FINAL
@@ -30,7 +31,7 @@ def close_account(work: Work, account: Account, reason: str | None) -> list[str]
         if sub.status not in FINAL
     ]
     _remove_cards(work, account.id)
-    _revoke_tokens(work, account.id)
+    revoke_all_tokens(work, account.id)
     account.email = None
     account.name = None
     account.password_hash = None
@@ -58,11 +59,3 @@ def _remove_cards(work: Work, account_id: uuid.UUID) -> None:
     for method in methods:
         method.removed_at = work.now
         method.gateway_token = "removed"  # noqa: S105 - the card token is forgotten, not a secret
-
-
-def _revoke_tokens(work: Work, account_id: uuid.UUID) -> None:
-    work.session.execute(
-        update(ApiToken)
-        .where(ApiToken.account_id == account_id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=work.now)
-    )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from subdesk.accounts import rules
@@ -104,3 +105,12 @@ def revoke_token(work: Work, token: str) -> None:
     row = work.session.scalars(query).first()
     if row is not None and row.revoked_at is None:
         row.revoked_at = work.now
+
+
+def revoke_all_tokens(work: Work, account_id: uuid.UUID) -> None:
+    """Sign out everywhere: every session and API token of the account stops working."""
+    work.session.execute(
+        update(ApiToken)
+        .where(ApiToken.account_id == account_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=work.now)
+    )

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from subdesk.context import Work
 from subdesk.errors import NotFound
-from subdesk.models import Invoice, Payment
+from subdesk.models import Invoice, Payment, Refund
 
 
 def list_invoices(work: Work, account_id: uuid.UUID) -> list[tuple[Invoice, int]]:
@@ -31,3 +31,8 @@ def get_invoice(work: Work, account_id: uuid.UUID, invoice_id: uuid.UUID) -> tup
     if row is None:
         raise NotFound("No such invoice.", field="invoice_id")
     return row[0], row[1]
+
+
+def list_refunds(work: Work, account_id: uuid.UUID) -> list[Refund]:
+    query = select(Refund).where(Refund.account_id == account_id).order_by(Refund.created_at.desc())
+    return list(work.session.scalars(query))

@@ -24,6 +24,7 @@ class RefundBasis(StrEnum):
     GUARANTEE = "money_back_guarantee"
     PRO_RATA = "pro_rata_unused_months"
     NONE = "outside_guarantee"
+    WITHDRAWAL = "eu_withdrawal"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +56,13 @@ def within_guarantee(charge: ChargeFacts, now: datetime) -> bool:
 
 
 def refund_for_cancel_now(
-    charge: ChargeFacts, policy: RefundPolicy, now: datetime
+    charge: ChargeFacts, policy: RefundPolicy, now: datetime, *, withdrawal: bool = False
 ) -> RefundDecision:
-    """The refund "cancel now" gives, capped at what remains refundable."""
+    """The refund "cancel now" gives, capped at what remains refundable. A withdrawal from
+    the contract (EU, 14 days) gives back everything that remains."""
     refundable = max(0, charge.captured - charge.already_refunded)
+    if withdrawal:
+        return RefundDecision(refundable, RefundBasis.WITHDRAWAL, now)
     if within_guarantee(charge, now):
         return RefundDecision(refundable, RefundBasis.GUARANTEE, now)
     if policy is RefundPolicy.PRO_RATA:

@@ -1,6 +1,6 @@
 """Every table of subdesk, imported here so Alembic and the services see one metadata."""
 
-from subdesk.models.accounts import Account, ApiToken, PaymentMethod
+from subdesk.models.accounts import Account, ApiToken, PasswordReset, PaymentMethod
 from subdesk.models.audit import AuditEvent, IdempotencyRecord
 from subdesk.models.base import Base
 from subdesk.models.billing import Invoice, Payment, Refund
@@ -11,6 +11,13 @@ from subdesk.models.notifications import Notice, OutboxEmail
 from subdesk.models.retail import RetailKey
 from subdesk.models.sandbox import SandboxClockRow
 from subdesk.models.subscriptions import Cancellation, Consent, Subscription
+from subdesk.models.trust import (
+    OfficialDomain,
+    OfficialPhone,
+    ScamNumber,
+    TrustReport,
+    TrustReportNumber,
+)
 from subdesk.models.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
@@ -26,16 +33,22 @@ __all__ = [
     "IdempotencyRecord",
     "Invoice",
     "Notice",
+    "OfficialDomain",
+    "OfficialPhone",
     "OutboxEmail",
     "Payment",
+    "PasswordReset",
     "PaymentMethod",
     "Plan",
     "Product",
     "Refund",
     "RetailKey",
     "SandboxClockRow",
+    "ScamNumber",
     "Service",
     "Subscription",
+    "TrustReport",
+    "TrustReportNumber",
     "WebhookDelivery",
     "WebhookEndpoint",
     "product_services",

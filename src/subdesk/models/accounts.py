@@ -51,3 +51,16 @@ class PaymentMethod(Base):
     exp_year: Mapped[int]
     created_at: Mapped[datetime]
     removed_at: Mapped[datetime | None]
+
+
+class PasswordReset(Base):
+    """A one-time link to choose a new password; only its SHA-256 is kept."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

@@ -157,6 +157,7 @@ def refund_issued(work: Work, subscription: Subscription, plan: Plan, refund: Re
     reasons = {
         "money_back_guarantee": {"en": "money-back guarantee", "de": "Geld-zurück-Garantie"},
         "pro_rata_unused_months": {"en": "unused months", "de": "nicht genutzte Monate"},
+        "eu_withdrawal": {"en": "withdrawal from the contract", "de": "Widerruf des Vertrags"},
     }
     context = {
         "plan": plan.name,
@@ -201,3 +202,12 @@ def declaration_received(
         dedupe_key=f"declaration:{declaration.public_id}",
         account_id=declaration.account_id,
     )
+
+
+def password_reset_link(
+    work: Work, account: Account, token: str, reset_id: str, expires_at: datetime
+) -> None:
+    """The link is in the email only: the outbox keeps it until sent, the log never does."""
+    base = work.settings.public_url.rstrip("/")
+    context = {"reset_url": f"{base}/reset-password?token={token}", "expires": moment(expires_at)}
+    queue_email(work, account, "password_reset", context, dedupe_key=f"password_reset:{reset_id}")

@@ -22,6 +22,7 @@ TEMPLATE_NAMES = (
     "price_change",
     "yearly_notice",
     "declaration",
+    "password_reset",
 )
 
 # Plain-text templates; the HTML made from them is escaped in _html.

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from subdesk.billing.payment_methods import list_methods
 from subdesk.catalog.service import plan_of
+from subdesk.compliance.withdrawal import withdrawal_deadline
 from subdesk.context import Work
 from subdesk.http import parse_uuid
 from subdesk.licensing.devices import list_devices
@@ -20,6 +21,7 @@ from subdesk.portal.views import channel_words, status_line
 from subdesk.portal.web import customer, redirect, render
 from subdesk.subscriptions import lifecycle, queries, repository
 from subdesk.subscriptions.schemas import SubscriptionOut
+from subdesk.subscriptions.withdrawal import can_withdraw
 
 router = APIRouter(include_in_schema=False)
 
@@ -57,7 +59,15 @@ def _words(account: Account) -> dict[str, object]:
 def subscription_context(work: Work, account: Account, sid: uuid.UUID) -> dict[str, object]:
     card = _cards(work, account, only=sid)[0]
     plan = plan_of(work, card.sub.plan.id)
-    return {**_words(account), "c": card, "services": [s.name for s in plan.product.services]}
+    row = repository.get_owned(work.session, account.id, sid)
+    return {
+        **_words(account),
+        "c": card,
+        "services": [s.name for s in plan.product.services],
+        "withdrawal_until": withdrawal_deadline(row.started_at)
+        if can_withdraw(account, row, work.now)
+        else None,
+    }
 
 
 @router.get("/account", response_class=HTMLResponse)

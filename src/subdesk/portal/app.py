@@ -13,12 +13,15 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from subdesk.context import Runtime
-from subdesk.portal import account, auth, buy, cancel, devices, germany, pages
+from subdesk.logs import install_redaction
+from subdesk.portal import account, auth, billing, buy, cancel, devices, germany, pages
 from subdesk.portal.pages import API_PREFIXES
 
 SESSION_COOKIE = "subdesk_session"
 # Forms that a visitor without a session posts: protected even when no cookie came along.
-PUBLIC_FORMS = frozenset({"/sign-in", "/sign-up", "/kuendigen"})
+PUBLIC_FORMS = frozenset(
+    {"/sign-in", "/sign-up", "/kuendigen", "/forgot-password", "/reset-password"}
+)
 FORBIDDEN = (
     "<!doctype html><html lang='en'><meta charset='utf-8'><title>Form expired</title>"
     "<p>This form has expired or did not come from subdesk. "
@@ -52,7 +55,8 @@ async def _refused(_scope: Scope, send: Send, _message_id: Any) -> None:
 
 
 def install_portal(app: FastAPI, runtime: Runtime) -> None:
-    for module in (pages, auth, account, buy, cancel, devices, germany):
+    install_redaction()
+    for module in (pages, auth, account, billing, buy, cancel, devices, germany):
         app.include_router(module.router)
     static = Path(__file__).parent / "static"
     app.mount("/static", StaticFiles(directory=static), name="static")

@@ -7,9 +7,9 @@ from typing import Annotated
 import pycountry
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, EmailStr, ValidationError
 
-from subdesk.accounts import service
+from subdesk.accounts import recovery, service
 from subdesk.accounts.schemas import SignIn, SignUp
 from subdesk.errors import RateLimited, SubdeskError
 from subdesk.portal.web import (
@@ -27,6 +27,10 @@ router = APIRouter(include_in_schema=False)
 Field = Annotated[str, Form()]
 SIGN_UP_FIELDS = ("email", "password", "name", "country", "region", "locale")
 COUNTRIES = sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
+
+
+class EmailOnly(BaseModel):
+    email: EmailStr
 
 
 def _invalid(error: ValidationError) -> dict[str, str]:
@@ -76,8 +80,9 @@ def sign_up(
 
 
 @router.get("/sign-in", response_class=HTMLResponse)
-def sign_in_page(request: Request, next: str = "/account") -> Response:  # noqa: A002
-    return render(request, "sign_in.html", {"next": _safe_next(next), "values": {}, "errors": {}})
+def sign_in_page(request: Request, next: str = "/account", reset: str = "") -> Response:  # noqa: A002
+    context = {"next": _safe_next(next), "values": {}, "errors": {}, "reset": reset == "1"}
+    return render(request, "sign_in.html", context)
 
 
 @router.post("/sign-in", response_class=HTMLResponse)
@@ -115,3 +120,62 @@ def sign_out(request: Request) -> Response:
             service.revoke_token(work, request.session[SESSION_TOKEN])
     request.session.clear()
     return redirect("/sign-in")
+
+
+@router.get("/forgot-password", response_class=HTMLResponse)
+def forgot_page(request: Request) -> Response:
+    return render(request, "forgot.html", {"values": {}, "errors": {}, "sent": False})
+
+
+@router.post("/forgot-password", response_class=HTMLResponse)
+def forgot(request: Request, email: Field = "") -> Response:
+    """The same answer whether or not the address has an account."""
+    try:
+        address = EmailOnly(email=email).email
+        request.app.state.sign_in_limiter.check(
+            address, request.client.host if request.client else None
+        )
+        with visitor(request, writes=True) as work:
+            recovery.request_reset(work, address)
+    except ValidationError as error:
+        return render(
+            request,
+            "forgot.html",
+            {"values": {"email": email}, "errors": _invalid(error), "sent": False},
+            status=400,
+        )
+    except RateLimited as error:
+        context = {
+            "values": {"email": email},
+            "errors": form_error(error, ("email",)),
+            "sent": False,
+        }
+        return render(request, "forgot.html", context, status=429)
+    return render(request, "forgot.html", {"values": {}, "errors": {}, "sent": True})
+
+
+@router.get("/reset-password", response_class=HTMLResponse)
+def reset_page(request: Request, token: str = "") -> Response:
+    with visitor(request) as work:
+        try:
+            recovery.check_link(work, token)
+        except SubdeskError as error:
+            return render(
+                request, "reset.html", {"token": "", "errors": form_error(error)}, status=400
+            )
+    return render(request, "reset.html", {"token": token, "errors": {}})
+
+
+@router.post("/reset-password", response_class=HTMLResponse)
+def reset(request: Request, token: Field = "", password: Field = "") -> Response:
+    try:
+        with visitor(request, writes=True) as work:
+            recovery.reset_password(work, token, password)
+    except SubdeskError as error:
+        context = {
+            "token": token if error.field == "password" else "",
+            "errors": form_error(error, ("password",)),
+        }
+        return render(request, "reset.html", context, status=400)
+    request.session.clear()
+    return redirect("/sign-in?reset=1")

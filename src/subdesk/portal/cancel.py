@@ -10,13 +10,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from subdesk.catalog.service import list_offers, plan_of
-from subdesk.errors import InvalidRequest
+from subdesk.errors import Conflict, InvalidRequest
 from subdesk.http import parse_uuid
 from subdesk.money import Money
 from subdesk.portal.web import customer, new_form_key, redirect, render
-from subdesk.subscriptions import cancellation, lifecycle, repository
+from subdesk.subscriptions import cancellation, lifecycle, repository, withdrawal
 from subdesk.subscriptions.cancellation import When
 from subdesk.subscriptions.retention import save_offer
+from subdesk.subscriptions.withdrawal import can_withdraw
 
 router = APIRouter(include_in_schema=False)
 
@@ -93,6 +94,31 @@ def accept_offer(
     return redirect(_path(sid))
 
 
+@router.get("/account/subscriptions/{subscription_id}/withdraw", response_class=HTMLResponse)
+def withdraw_page(subscription_id: str, request: Request) -> Response:
+    """EU withdrawal, step 1 of 2: what withdrawing does, and a button to confirm it."""
+    sid = parse_uuid(subscription_id, "subscription_id")
+    with customer(request) as (work, account):
+        preview = cancellation.preview(work, account.id, sid, withdrawal=True)
+        if not can_withdraw(account, preview.subscription, work.now):
+            raise Conflict(
+                "The withdrawal period of this contract is over; you can still cancel it.",
+                code="withdrawal_closed",
+            )
+        now = next(c for c in preview.choices if c.when is When.NOW)
+        context = {"account": account, "preview": preview, "refund": now.refund}
+        return render(request, "withdraw.html", context)
+
+
+@router.post("/account/subscriptions/{subscription_id}/withdraw")
+def withdraw(subscription_id: str, request: Request) -> Response:
+    """EU withdrawal, step 2: done, and the acknowledgment with its signed receipt follows."""
+    sid = parse_uuid(subscription_id, "subscription_id")
+    with customer(request, writes=True) as (work, account):
+        public_id = withdrawal.withdraw(work, account, sid).public_id
+    return redirect(f"/account/cancellations/{public_id}")
+
+
 @router.get("/account/cancellations/{public_id}", response_class=HTMLResponse)
 def confirmation(public_id: str, request: Request) -> Response:
     with customer(request) as (work, account):
@@ -102,6 +128,7 @@ def confirmation(public_id: str, request: Request) -> Response:
         context = {
             "account": account,
             "done": done,
+            "withdrawn": done.reason == withdrawal.REASON,
             "refund": Money(done.refund_minor, done.currency),
             "plan": plan,
             "services": [s.name for s in plan.product.services],

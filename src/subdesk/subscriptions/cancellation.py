@@ -56,12 +56,14 @@ class Preview:
     existing: Cancellation | None
 
 
-def preview(work: Work, account_id: uuid.UUID, subscription_id: uuid.UUID) -> Preview:
+def preview(
+    work: Work, account_id: uuid.UUID, subscription_id: uuid.UUID, *, withdrawal: bool = False
+) -> Preview:
     subscription = repository.get_owned(work.session, account_id, subscription_id)
-    return _preview(work, subscription)
+    return _preview(work, subscription, withdrawal=withdrawal)
 
 
-def _preview(work: Work, subscription: Subscription) -> Preview:
+def _preview(work: Work, subscription: Subscription, *, withdrawal: bool = False) -> Preview:
     plan = plan_of(work, subscription.plan_id)
     existing = repository.confirmed_cancellation(work.session, subscription.id)
     if subscription.status in FINAL:
@@ -72,19 +74,24 @@ def _preview(work: Work, subscription: Subscription) -> Preview:
         RefundBasis.NONE,
         subscription.current_period_end,
     )
-    return Preview(
-        subscription, plan, (period_end, _cancel_now(work, subscription, plan)), existing
-    )
+    now = _cancel_now(work, subscription, plan, withdrawal)
+    return Preview(subscription, plan, (period_end, now), existing)
 
 
-def _cancel_now(work: Work, subscription: Subscription, plan: Plan) -> Choice:
+def _cancel_now(
+    work: Work, subscription: Subscription, plan: Plan, withdrawal: bool = False
+) -> Choice:
     policy = RefundPolicy(work.settings.refund_policy)
     payments = repository.period_payments(work.session, subscription)
     main = next((p for p in payments if p.kind != "proration"), None)
     if main is None:  # a trial: nothing was charged, protection ends now
         return Choice(When.NOW, Money.zero(plan.currency), RefundBasis.NONE, work.now)
-    refunds = tuple(_refund_of(p, main, plan, subscription, policy, work.now) for p in payments)
-    decision = refund_for_cancel_now(_facts(main, main, plan, subscription), policy, work.now)
+    refunds = tuple(
+        _refund_of(p, main, plan, subscription, policy, work.now, withdrawal) for p in payments
+    )
+    decision = refund_for_cancel_now(
+        _facts(main, main, plan, subscription), policy, work.now, withdrawal=withdrawal
+    )
     total = Money(sum(r.amount for r in refunds), plan.currency)
     return Choice(When.NOW, total, decision.basis, decision.access_until, refunds)
 
@@ -96,8 +103,10 @@ def _refund_of(
     subscription: Subscription,
     policy: RefundPolicy,
     now: datetime,
+    withdrawal: bool = False,
 ) -> PaymentRefund:
-    decision = refund_for_cancel_now(_facts(payment, main, plan, subscription), policy, now)
+    facts = _facts(payment, main, plan, subscription)
+    decision = refund_for_cancel_now(facts, policy, now, withdrawal=withdrawal)
     return PaymentRefund(payment, decision.amount, decision.basis)
 
 
@@ -116,9 +125,16 @@ def _facts(payment: Payment, main: Payment, plan: Plan, subscription: Subscripti
 
 
 def cancel(
-    work: Work, account_id: uuid.UUID, subscription_id: uuid.UUID, when: When, reason: str | None
+    work: Work,
+    account_id: uuid.UUID,
+    subscription_id: uuid.UUID,
+    when: When,
+    reason: str | None,
+    *,
+    withdrawal: bool = False,
 ) -> Cancellation:
-    """Cancel once; a repeat returns the same cancellation and moves no money."""
+    """Cancel once; a repeat returns the same cancellation and moves no money. A withdrawal
+    (EU, see compliance.withdrawal) cancels now and refunds everything."""
     subscription = repository.get_owned(work.session, account_id, subscription_id, lock=True)
     existing = repository.confirmed_cancellation(work.session, subscription.id)
     if subscription.status in FINAL:
@@ -127,7 +143,7 @@ def cancel(
         raise Conflict("This subscription has already ended.", code="subscription_ended")
     if existing is not None and (when is When.PERIOD_END or existing.mode == When.NOW):
         return existing
-    view = _preview(work, subscription)
+    view = _preview(work, subscription, withdrawal=withdrawal)
     choice = next(c for c in view.choices if c.when is when)
     before = snapshot(subscription)
     cancellation = _new_cancellation(work, subscription, choice, reason)

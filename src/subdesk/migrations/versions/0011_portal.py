@@ -1,4 +1,4 @@
-"""cancellation declarations
+"""portal: cancellation declarations and password resets
 
 Revision ID: 0011
 Revises: 0010
@@ -13,7 +13,7 @@ from alembic import op
 import subdesk.db
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
@@ -50,8 +50,30 @@ def upgrade() -> None:
             batch_op.f("ix_cancellation_declarations_email"), ["email"], unique=False
         )
 
+    op.create_table(
+        "password_resets",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("account_id", sa.Uuid(), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", subdesk.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", subdesk.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_at", subdesk.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["accounts.id"], name=op.f("fk_password_resets_account_id_accounts")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_password_resets")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_password_resets_token_hash")),
+    )
+    with op.batch_alter_table("password_resets", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_password_resets_account_id"), ["account_id"], unique=False
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("password_resets", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_password_resets_account_id"))
+    op.drop_table("password_resets")
     with op.batch_alter_table("cancellation_declarations", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_cancellation_declarations_email"))
         batch_op.drop_index(batch_op.f("ix_cancellation_declarations_account_id"))

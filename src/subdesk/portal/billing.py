@@ -1,0 +1,145 @@
+"""Billing: upcoming charges, invoices (page and PDF), refunds, cards, and closing the account."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from subdesk.accounts.closure import close_account
+from subdesk.billing import invoices, payment_methods
+from subdesk.errors import InvalidRequest, SubdeskError
+from subdesk.http import parse_uuid
+from subdesk.money import Money
+from subdesk.portal.pdf import invoice_pdf
+from subdesk.portal.web import SESSION_TOKEN, customer, form_error, locale_of, redirect, render
+from subdesk.subscriptions import queries
+
+router = APIRouter(include_in_schema=False)
+
+Text = Annotated[str, Form()]
+CARD_FIELDS = ("card_number", "exp_month", "exp_year")
+
+
+@router.get("/account/billing", response_class=HTMLResponse)
+def billing_page(request: Request) -> Response:
+    with customer(request) as (work, account):
+        subscriptions = queries.list_subscriptions(work, account.id)
+        context = {
+            "account": account,
+            "upcoming": [s for s in subscriptions if s.next_charge],
+            "invoices": [
+                (
+                    invoice,
+                    Money(invoice.amount_minor, invoice.currency),
+                    Money(refunded, invoice.currency),
+                )
+                for invoice, refunded in invoices.list_invoices(work, account.id)
+            ],
+            "refunds": [
+                (refund, Money(refund.amount_minor, refund.currency))
+                for refund in invoices.list_refunds(work, account.id)
+            ],
+        }
+        return render(request, "billing.html", context)
+
+
+@router.get("/account/invoices/{invoice_id}", response_class=HTMLResponse)
+def invoice_page(invoice_id: str, request: Request) -> Response:
+    found = parse_uuid(invoice_id, "invoice_id")
+    with customer(request) as (work, account):
+        invoice, refunded = invoices.get_invoice(work, account.id, found)
+        context = {
+            "account": account,
+            "invoice": invoice,
+            "amount": Money(invoice.amount_minor, invoice.currency),
+            "refunded": Money(refunded, invoice.currency),
+        }
+        return render(request, "invoice.html", context)
+
+
+@router.get("/account/invoices/{invoice_id}/pdf")
+def invoice_download(invoice_id: str, request: Request) -> Response:
+    found = parse_uuid(invoice_id, "invoice_id")
+    with customer(request) as (work, account):
+        invoice, refunded = invoices.get_invoice(work, account.id, found)
+        body = invoice_pdf(invoice, refunded, account, locale_of(request, account))
+        name = invoice.number
+    headers = {"Content-Disposition": f'attachment; filename="{name}.pdf"'}
+    return Response(body, media_type="application/pdf", headers=headers)
+
+
+def _cards_page(request: Request, errors: dict[str, str], values: dict[str, str]) -> Response:
+    with customer(request) as (work, account):
+        context = {
+            "account": account,
+            "cards": payment_methods.list_methods(work, account.id),
+            "errors": errors,
+            "values": values,
+        }
+        return render(request, "cards.html", context, status=400 if errors else 200)
+
+
+@router.get("/account/cards", response_class=HTMLResponse)
+def cards_page(request: Request) -> Response:
+    return _cards_page(request, {}, {})
+
+
+@router.post("/account/cards", response_class=HTMLResponse)
+def add_card(
+    request: Request, card_number: Text = "", exp_month: Text = "", exp_year: Text = ""
+) -> Response:
+    values = {"card_number": card_number, "exp_month": exp_month, "exp_year": exp_year}
+    try:
+        if not (exp_month.isdigit() and exp_year.isdigit()):
+            raise InvalidRequest("Enter the card's expiry month and year.", field="exp_month")
+        with customer(request, writes=True) as (work, account):
+            payment_methods.add_card(
+                work,
+                account.id,
+                number=card_number,
+                exp_month=int(exp_month),
+                exp_year=int(exp_year),
+                cvc="000",
+            )
+    except SubdeskError as error:
+        if error.code == "sign_in_needed":
+            raise
+        return _cards_page(request, form_error(error, CARD_FIELDS), values)
+    return redirect("/account/cards")
+
+
+@router.post("/account/cards/{method_id}/remove", response_class=HTMLResponse)
+def remove_card(method_id: str, request: Request) -> Response:
+    found = parse_uuid(method_id, "method_id")
+    try:
+        with customer(request, writes=True) as (work, account):
+            payment_methods.remove_method(work, account.id, found)
+    except SubdeskError as error:
+        if error.status == 404 or error.code == "sign_in_needed":
+            raise
+        return _cards_page(request, {str(found): error.message}, {})
+    return redirect("/account/cards")
+
+
+@router.get("/account/close", response_class=HTMLResponse)
+def close_page(request: Request) -> Response:
+    """Says exactly what closing does, before doing it."""
+    with customer(request) as (work, account):
+        live = [s for s in queries.list_subscriptions(work, account.id) if s.protected]
+        return render(request, "close.html", {"account": account, "live": live, "errors": {}})
+
+
+@router.post("/account/close", response_class=HTMLResponse)
+def close(request: Request, confirm: Text = "", reason: Text = "") -> Response:
+    if confirm != "on":
+        with customer(request) as (work, account):
+            live = [s for s in queries.list_subscriptions(work, account.id) if s.protected]
+            errors = {"confirm": "Tick the box to confirm that you want to close your account."}
+            context = {"account": account, "live": live, "errors": errors}
+            return render(request, "close.html", context, status=400)
+    with customer(request, writes=True) as (work, account):
+        done = close_account(work, account, reason.strip()[:500] or None)
+    request.session.pop(SESSION_TOKEN, None)
+    return render(request, "closed.html", {"cancellations": done})
