@@ -42,10 +42,7 @@ def invoice_pdf(invoice: Invoice, refunded: int, account: Account, locale: str) 
             "Zeitraum" if de else "Period",
             " - ".join(format_day(d, locale) for d in (invoice.period_start, invoice.period_end)),
         ),
-        (
-            "Betrag" if de else "Amount",
-            _amount(Money(invoice.amount_minor, invoice.currency), locale),
-        ),
+        ("Betrag" if de else "Amount", _amount(amount, locale)),
         ("Erstattet" if de else "Refunded", _amount(Money(refunded, invoice.currency), locale)),
         ("Status", ("bezahlt" if de else "paid")),
     ]
