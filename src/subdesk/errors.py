@@ -6,6 +6,7 @@
     ├── PaymentFailed             402  the gateway declined or could not be reached
     ├── NotFound                  404  absent, or not yours (never 403: ids do not leak)
     ├── Conflict                  409  the state forbids it (illegal transition, reused key)
+    ├── TooLarge                  413  more than an endpoint reads (a page over 1 MB)
     └── RateLimited               429
 
 Services raise these; only `app.py` turns them into HTTP responses.
@@ -52,6 +53,11 @@ class NotFound(SubdeskError):
 class Conflict(SubdeskError):
     status = 409
     code = "conflict"
+
+
+class TooLarge(SubdeskError):
+    status = 413
+    code = "too_large"
 
 
 class RateLimited(SubdeskError):
