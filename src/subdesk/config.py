@@ -25,11 +25,16 @@ class Settings(BaseSettings):
     # How long an app may protect offline on one token, and how often it should check in.
     offline_token_days: int = 7
     check_in_hours: int = 12
+    # A check-in writes a device's last_seen_at only when the stored one is older than this.
+    device_seen_resolution_minutes: int = 60
     # The app's activations and check-ins allowed per device token, and per client address
     # (many homes share one address behind a provider's NAT, so that limit is wide).
     device_requests_per_minute: int = 20
     # A device silent this long loses its seat (the worker culls it).
     stale_device_days: int = 90
+    # Seats a subscription may release to other devices per rolling window (stops key sharing).
+    transfers_per_period: int = 10
+    transfer_window_days: int = 30
     device_address_requests_per_minute: int = 3000
     # The sandbox card processor's memory, shared by every process on this machine;
     # empty for one in memory (tests).
@@ -50,3 +55,23 @@ class Settings(BaseSettings):
     mail_from: str = "subdesk <no-reply@subdesk.example>"
     # SHA-256 (hex) of the operator API key for /api/v1/admin; `subdesk keys operator` makes one.
     operator_key_sha256: str | None = None
+    # App stores. Apple: the root certificates (PEM or DER files; Apple Root CA - G3 in
+    # production) that notifications must chain to, and our app's bundle id. Google: the
+    # secret the Pub/Sub push URL carries as ?token=, our package name, and the grace period
+    # configured in Play Console. Store product ids map to plan codes (JSON object); a
+    # product id that is itself a plan code needs no entry.
+    apple_root_certs: list[str] = []
+    apple_bundle_id: str | None = None
+    google_push_token: str | None = None
+    google_package_name: str | None = None
+    google_grace_days: int = 7
+    store_products: dict[str, str] = {}
+    # Trust check: the words that name the vendor (its products are "Shield ..."), the regions
+    # whose national numbers are read, where its advice points (paths under public_url), and
+    # how many checks and reports one client address may send per minute.
+    trust_brand_words: list[str] = ["shield"]
+    trust_phone_regions: list[str] = ["US", "DE", "GB"]
+    trust_cancel_path: str = "/account"
+    trust_channels_path: str = "/contact"
+    trust_checks_per_minute: int = 60
+    trust_reports_per_minute: int = 5

@@ -1,4 +1,4 @@
-"""Check-in codes: each from its state, in a fixed precedence."""
+"""Check-in codes: each from its state, in a fixed precedence; the transfer limit."""
 
 from __future__ import annotations
 
@@ -6,8 +6,17 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from subdesk.licensing.rules import MESSAGES, Code, DeviceFacts, verdict
+from subdesk.licensing.rules import (
+    MESSAGES,
+    Code,
+    DeviceFacts,
+    TransferPolicy,
+    next_transfer_at,
+    verdict,
+)
 from subdesk.subscriptions.rules import Status
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -72,3 +81,50 @@ def test_grace_protects_until_the_grace_period_ends() -> None:
 @pytest.mark.parametrize("locale", ["en", "de"])
 def test_every_code_has_a_message_in_each_language(locale: str) -> None:
     assert set(MESSAGES[locale]) == set(Code)
+
+
+POLICY = TransferPolicy(limit=2, window=timedelta(days=30))
+
+
+def test_releases_up_to_the_limit_leave_transfers_open() -> None:
+    releases = [NOW - timedelta(days=3), NOW - timedelta(days=1)]
+    assert next_transfer_at(releases, NOW, POLICY) is None
+
+
+def test_one_release_over_the_limit_waits_for_the_oldest_to_leave_the_window() -> None:
+    releases = [NOW - timedelta(days=1), NOW - timedelta(days=10), NOW - timedelta(days=2)]
+    assert next_transfer_at(releases, NOW, POLICY) == NOW + timedelta(days=20)
+
+
+def test_releases_older_than_the_window_do_not_count() -> None:
+    releases = [NOW - timedelta(days=31), NOW - timedelta(days=30), NOW - timedelta(days=1)]
+    assert next_transfer_at(releases, NOW, POLICY) is None
+
+
+def test_a_limit_of_zero_allows_no_transfer_inside_the_window() -> None:
+    policy = TransferPolicy(limit=0, window=timedelta(days=30))
+    assert next_transfer_at([NOW - timedelta(days=29)], NOW, policy) == NOW + timedelta(days=1)
+    assert next_transfer_at([], NOW, policy) is None
+
+
+@given(
+    ages=st.lists(st.integers(min_value=0, max_value=60 * 24 * 45), max_size=30),
+    limit=st.integers(min_value=0, max_value=12),
+)
+def test_the_next_transfer_is_the_first_moment_the_window_holds_no_more_than_the_limit(
+    ages: list[int], limit: int
+) -> None:
+    policy = TransferPolicy(limit=limit, window=timedelta(days=30))
+    releases = [NOW - timedelta(minutes=age) for age in ages]
+
+    def in_window(at: datetime) -> int:
+        return sum(1 for r in releases if r > at - policy.window)
+
+    found = next_transfer_at(releases, NOW, policy)
+    if found is None:
+        assert in_window(NOW) <= limit
+    else:
+        assert found > NOW
+        assert in_window(found) <= limit
+        assert in_window(found - timedelta(microseconds=1)) > limit
+        assert next_transfer_at(releases, found, policy) is None

@@ -16,7 +16,7 @@ from subdesk.models import AuditEvent
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    type: str  # customer | agent | system | partner
+    type: str  # customer | agent | system | partner | operator | device
     id: str | None = None
 
     @classmethod

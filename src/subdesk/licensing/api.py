@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fastapi import APIRouter, Request, Response
 
+from subdesk.audit.log import Actor
 from subdesk.context import Work
 from subdesk.http import Bearer, IdempotencyKey, as_customer, parse_uuid, public
 from subdesk.licensing import devices, retail
 from subdesk.licensing.checkin import check_in
+from subdesk.licensing.fast_route import check_in_body, limit_device
 from subdesk.licensing.schemas import (
     ActivatedOut,
     ActivateIn,
@@ -23,15 +27,13 @@ from subdesk.subscriptions.schemas import SubscriptionOut
 
 router = APIRouter(prefix="/api/v1", tags=["licenses"], responses=ERRORS)
 
-TOO_FAST = "Too many requests from this device. Try again later."
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 def _limit(request: Request, device_key: str) -> None:
-    """Count the request against the device and its client address (429 with Retry-After)."""
-    state = request.app.state
-    state.device_limiter.hit([device_key], TOO_FAST)
-    address = request.client.host if request.client else "unknown"
-    state.device_address_limiter.hit([f"ip:{address}"], TOO_FAST)
+    limit_device(request.app.state, device_key, _address(request))
 
 
 @router.post("/licenses/activate", response_model=ActivatedOut, status_code=201)
@@ -62,11 +64,12 @@ def activate(
 
 
 @router.post("/licenses/check-in", response_model=CheckInOut)
-def license_check_in(request: Request, bearer: Bearer) -> object:
+def license_check_in(request: Request, bearer: Bearer) -> Response:
     """The app asks whether it may protect: send the device token as a bearer token."""
+    # What OpenAPI describes; in the app, CheckInFastPath answers first with the same body.
     token = bearer.credentials if bearer else ""
-    _limit(request, f"token:{devices.token_digest(token)}")
-    return public(request, lambda work: CheckInOut.of(check_in(work, token)))
+    body = check_in_body(request.app.state, token, _address(request))
+    return Response(body, media_type="application/json")
 
 
 @router.post("/licenses/deactivate", response_model=CheckInOut)
@@ -78,7 +81,7 @@ def deactivate(request: Request, bearer: Bearer) -> object:
     def handler(work: Work) -> CheckInOut:
         device = devices.by_token(work, token)
         if device is not None and device.status == "active":
-            devices.remove(work, device)
+            devices.remove(replace(work, actor=Actor("device", str(device.id))), device)
         return CheckInOut.of(check_in(work, token))
 
     return public(request, handler)

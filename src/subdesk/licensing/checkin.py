@@ -1,18 +1,28 @@
-"""A check-in: the device's verdict, a message in the person's language, and an offline token."""
+"""A check-in: the device's verdict, a message in the person's language, and an offline token.
+
+This is the hot path (every installed app, many times a day), so a check-in is one
+SELECT (the device, its subscription, plan and account, and the device's place among the
+seats) and writes nothing, except `last_seen_at` when the stored value is older than
+`device_seen_resolution_minutes`: see `mark_seen`.
+"""
 
 from __future__ import annotations
 
+import time
+import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
+from sqlalchemy.orm import aliased
 
-from subdesk.catalog.service import plan_of
-from subdesk.context import Work
+from subdesk.context import Runtime, Work
 from subdesk.licensing import tokens
-from subdesk.licensing.devices import by_token
+from subdesk.licensing.devices import token_digest
 from subdesk.licensing.rules import MESSAGES, DeviceFacts, Verdict, verdict
-from subdesk.models import Account, Device, Subscription
+from subdesk.models import Account, Device, Plan, Service, Subscription
+from subdesk.models.catalog import product_services
 from subdesk.notifications.formatting import format_day
 from subdesk.subscriptions.rules import Status
 
@@ -23,65 +33,150 @@ class CheckIn:
     message: str
     check_in_due: datetime
     offline_token: str
+    device_id: uuid.UUID | None = None
+    seen_due: bool = False  # the stored last_seen_at is old enough to be written again
+
+
+_earlier = aliased(Device)
+_SEAT_RANK = (
+    select(func.count() + 1)
+    .where(
+        _earlier.subscription_id == Device.subscription_id,
+        _earlier.status == "active",
+        or_(
+            _earlier.activated_at < Device.activated_at,
+            and_(_earlier.activated_at == Device.activated_at, _earlier.id < Device.id),
+        ),
+    )
+    .correlate(Device)
+    .scalar_subquery()
+)
+
+_FACTS = (
+    select(
+        Device.id,
+        Device.status,
+        Device.last_seen_at,
+        Subscription.id,
+        Subscription.status,
+        Subscription.current_period_end,
+        Subscription.access_ends_at,
+        Subscription.grace_ends_at,
+        Subscription.auto_renew,
+        Plan.seats,
+        Plan.product_id,
+        Account.locale,
+        _SEAT_RANK,
+    )
+    .join(Subscription, Subscription.id == Device.subscription_id)
+    .join(Plan, Plan.id == Subscription.plan_id)
+    .join(Account, Account.id == Device.account_id)
+    .where(Device.token_hash == bindparam("digest"))
+)
 
 
 def check_in(work: Work, device_token: str) -> CheckIn:
-    device = by_token(work, device_token)
-    if device is None:
-        return _answer(work, verdict(None, work.now), "en", {})
-    subscription = work.session.get(Subscription, device.subscription_id)
-    account = work.session.get(Account, device.account_id)
-    assert subscription is not None  # noqa: S101 - kept by the foreign key
-    assert account is not None  # noqa: S101 - kept by the foreign key
-    plan = plan_of(work, subscription.plan_id)
+    """What the device with this token is told, read in the caller's unit of work."""
+    work.session.flush()  # the answer reads what this unit changed, through Core
+    return answer_check_in(work.session.connection(), work.runtime, device_token)
+
+
+def answer_check_in(conn: Connection, runtime: Runtime, device_token: str) -> CheckIn:
+    """What the device with this token is told; one SELECT on `conn`, no write."""
+    now = runtime.clock.now()
+    row = conn.execute(_FACTS, {"digest": token_digest(device_token)}).first()
+    if row is None:
+        return _answer(runtime, now, verdict(None, now), "en", {})
+    device_id, device_status, last_seen, sub_id, status, period_end, *rest = row
+    access_ends_at, grace_ends_at, auto_renew, seats, product_id, locale, seat_rank = rest
+    active = device_status == "active"
     facts = DeviceFacts(
-        removed=device.status != "active",
-        status=Status(subscription.status),
-        seats=plan.seats,
-        seat_rank=_seat_rank(work, device),
-        period_end=subscription.current_period_end,
-        access_ends_at=subscription.access_ends_at,
-        grace_ends_at=subscription.grace_ends_at,
-        auto_renew=subscription.auto_renew,
+        removed=not active,
+        status=Status(status),
+        seats=seats,
+        seat_rank=seat_rank,
+        period_end=period_end,
+        access_ends_at=access_ends_at,
+        grace_ends_at=grace_ends_at,
+        auto_renew=auto_renew,
     )
-    found = verdict(facts, work.now)
-    if device.status == "active":
-        device.last_seen_at = work.now
+    found = verdict(facts, now)
     claims: dict[str, object] = {
-        "sub": str(subscription.id),
-        "dev": str(device.id),
-        "status": subscription.status,
-        "services": [s.code for s in plan.product.services] if found.protected else [],
+        "sub": str(sub_id),
+        "dev": str(device_id),
+        "status": status,
+        "services": list(services_of(conn, product_id)) if found.protected else [],
     }
-    return _answer(work, found, account.locale, claims)
+    seen_due = active and last_seen <= now - _seen_resolution(runtime)
+    return _answer(runtime, now, found, locale, claims, device_id, seen_due)
 
 
-def _seat_rank(work: Work, device: Device) -> int:
-    """1 + the active devices of the subscription activated before this one."""
-    earlier = work.session.scalar(
-        select(func.count())
-        .select_from(Device)
+def mark_seen(work: Work, device_id: uuid.UUID) -> None:
+    """Write `last_seen_at`, unless a parallel check-in already did within the resolution.
+
+    Coalesced rather than buffered in memory: the value only feeds the customer's "last
+    seen" and the culling of devices silent for months, so an hour's resolution loses
+    nothing, while a buffer would be lost with its process and API processes stay stateless.
+    """
+    now = work.now
+    work.session.execute(
+        update(Device)
         .where(
-            Device.subscription_id == device.subscription_id,
+            Device.id == device_id,
             Device.status == "active",
-            or_(
-                Device.activated_at < device.activated_at,
-                (Device.activated_at == device.activated_at) & (Device.id < device.id),
-            ),
+            Device.last_seen_at <= now - _seen_resolution(work.runtime),
+        )
+        .values(last_seen_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _seen_resolution(runtime: Runtime) -> timedelta:
+    return timedelta(minutes=runtime.settings.device_seen_resolution_minutes)
+
+
+_SERVICES_TTL = 60.0  # seconds a process trusts what it read of a product's services
+_services: dict[uuid.UUID, tuple[float, tuple[str, ...]]] = {}
+
+
+def services_of(conn: Connection, product_id: uuid.UUID) -> tuple[str, ...]:
+    """The codes of a product's services (the entitlements), kept a minute per process."""
+    cached = _services.get(product_id)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    codes = tuple(
+        conn.scalars(
+            select(Service.code)
+            .join(product_services, product_services.c.service_id == Service.id)
+            .where(product_services.c.product_id == product_id)
+            .order_by(Service.code)
         )
     )
-    return int(earlier or 0) + 1
+    _services[product_id] = (time.monotonic() + _SERVICES_TTL, codes)
+    return codes
 
 
-def _answer(work: Work, found: Verdict, locale: str, claims: dict[str, object]) -> CheckIn:
-    now = work.now
-    until = format_day(found.until, locale) if found.until else ""
+@lru_cache(maxsize=4096)
+def _day(day: date, locale: str) -> str:
+    return format_day(datetime(day.year, day.month, day.day, tzinfo=UTC), locale)
+
+
+def _answer(
+    runtime: Runtime,
+    now: datetime,
+    found: Verdict,
+    locale: str,
+    claims: dict[str, object],
+    device_id: uuid.UUID | None = None,
+    seen_due: bool = False,
+) -> CheckIn:
+    until = _day(found.until.date(), locale) if found.until else ""
     message = MESSAGES.get(locale, MESSAGES["en"])[found.code].format(until=until)
-    expires = now + timedelta(days=work.settings.offline_token_days)
+    expires = now + timedelta(days=runtime.settings.offline_token_days)
     if found.until is not None:
         expires = min(expires, found.until)  # offline protection never outlasts the real one
     token = tokens.issue(
-        work.runtime.signer,
+        runtime.signer,
         {
             **claims,
             "code": found.code.value,
@@ -90,5 +185,5 @@ def _answer(work: Work, found: Verdict, locale: str, claims: dict[str, object]) 
             "exp": expires.isoformat(),
         },
     )
-    due = now + timedelta(hours=work.settings.check_in_hours)
-    return CheckIn(found, message, due, token)
+    due = now + timedelta(hours=runtime.settings.check_in_hours)
+    return CheckIn(found, message, due, token, device_id, seen_due)

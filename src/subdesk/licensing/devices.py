@@ -14,6 +14,7 @@ from subdesk.catalog.service import plan_of
 from subdesk.context import Work
 from subdesk.errors import Conflict, InvalidRequest, NotFound
 from subdesk.licensing.rules import PLATFORMS
+from subdesk.licensing.transfers import RELEASED, check_transfer_allowed
 from subdesk.models import Device, Subscription
 from subdesk.subscriptions import repository
 from subdesk.subscriptions.rules import Status
@@ -50,8 +51,9 @@ def activate(
             field="subscription_id",
         )
     device = _by_fingerprint(work, subscription.id, fingerprint)
-    if device is None or device.status != "active":
+    if device is None or device.status != "active":  # it takes a seat, perhaps a released one
         _check_free_seat(work, subscription)
+        check_transfer_allowed(work, subscription.id)
     token = "sdd_" + secrets.token_urlsafe(32)
     before = {"status": device.status} if device else None
     if device is None:
@@ -135,13 +137,16 @@ def rename(work: Work, account_id: uuid.UUID, device_id: uuid.UUID, name: str) -
     return device
 
 
-def remove(work: Work, device: Device, reason: str | None = None) -> None:
-    """Release the seat; the device's next check-in answers DEVICE_REMOVED."""
+def remove(work: Work, device: Device, reason: str | None = None, *, culled: bool = False) -> None:
+    """Release the seat; the device's next check-in answers DEVICE_REMOVED.
+
+    A release by the customer or the app counts toward the transfer limit; a cull does not.
+    """
     device.status, device.removed_at = "removed", work.now
     record(
         work.session,
         actor=work.actor,
-        action="device.removed",
+        action="device.culled" if culled else RELEASED,
         entity=("device", device.id),
         account_id=device.account_id,
         subscription_id=device.subscription_id,
@@ -162,7 +167,7 @@ def cull_stale(work: Work, limit: int) -> int:
         .with_for_update(skip_locked=True)
     ).all()
     for device in stale:
-        remove(work, device, reason=f"silent since {device.last_seen_at:%Y-%m-%d}")
+        remove(work, device, reason=f"silent since {device.last_seen_at:%Y-%m-%d}", culled=True)
     return len(stale)
 
 

@@ -1,4 +1,5 @@
-"""What a check-in answers: one code from a fixed precedence, and what the person can do.
+"""What a check-in answers: one code from a fixed precedence, and what the person can do;
+and how often a subscription may move its seats to other devices.
 
 Precedence (the first that holds wins):
     NOT_FOUND > DEVICE_REMOVED > SUSPENDED_BY_PROVIDER > EXPIRED > CANCELED
@@ -7,8 +8,9 @@ Precedence (the first that holds wins):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from subdesk.subscriptions.rules import Status
@@ -100,6 +102,31 @@ def _code(facts: DeviceFacts | None, now: datetime) -> tuple[Code, datetime | No
     if facts.status is Status.TRIALING:
         return Code.TRIAL, facts.period_end
     return Code.ACTIVE, canceled_until or facts.access_ends_at or facts.period_end
+
+
+@dataclass(frozen=True, slots=True)
+class TransferPolicy:
+    """At most `limit` seats released (and so handed to another device) per rolling `window`."""
+
+    limit: int
+    window: timedelta
+
+
+def next_transfer_at(
+    releases: Iterable[datetime], now: datetime, policy: TransferPolicy
+) -> datetime | None:
+    """When a device may next take a released seat: None if it may now.
+
+    A transfer is a seat released by the customer or the app and then taken by another
+    device. Every release inside the window counts as one, taken yet or not: the
+    activation after N releases is the Nth transfer, so it is allowed while N <= limit.
+    Otherwise it waits until enough releases have left the window.
+    """
+    recent = sorted(at for at in releases if at > now - policy.window)
+    excess = len(recent) - policy.limit
+    if excess <= 0:
+        return None
+    return recent[excess - 1] + policy.window
 
 
 MESSAGES: dict[str, dict[Code, str]] = {

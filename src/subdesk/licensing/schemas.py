@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -43,7 +44,16 @@ class CheckInOut(BaseModel):
 
     @classmethod
     def of(cls, answer: CheckIn) -> CheckInOut:
-        return cls(
+        return cls(**cls._fields_of(answer))
+
+    @classmethod
+    def json_of(cls, answer: CheckIn) -> bytes:
+        """The JSON of `of(answer)`, without validating what was built from valid values."""
+        return cls.__pydantic_serializer__.to_json(cls.model_construct(**cls._fields_of(answer)))
+
+    @staticmethod
+    def _fields_of(answer: CheckIn) -> dict[str, Any]:
+        return dict(
             code=answer.verdict.code.value,
             protected=answer.verdict.protected,
             protected_until=answer.verdict.until,
