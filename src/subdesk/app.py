@@ -18,12 +18,15 @@ from subdesk.billing.gateway import PaymentGateway
 from subdesk.billing.sandbox import SandboxGateway
 from subdesk.billing.sandbox_ledger import SqliteLedger
 from subdesk.catalog.api import router as catalog_router
+from subdesk.channels.partners.api import router as partners_router
+from subdesk.channels.stores.api import router as stores_router
 from subdesk.clock import Clock, SystemClock
 from subdesk.config import Settings
 from subdesk.context import Runtime
 from subdesk.db import Database
 from subdesk.errors import RateLimited, SubdeskError
 from subdesk.licensing.api import router as licensing_router
+from subdesk.licensing.fast_route import CheckInFastPath
 from subdesk.notifications.api import router as webhooks_router
 from subdesk.portal.app import install_portal
 from subdesk.portal.pages import error_page, is_page
@@ -32,6 +35,8 @@ from subdesk.receipts import ReceiptSigner
 from subdesk.sandbox_api import router as sandbox_router
 from subdesk.sandbox_clock import SandboxClock
 from subdesk.subscriptions.api import router as subscriptions_router
+from subdesk.trust.api import admin as trust_admin_router
+from subdesk.trust.api import router as trust_router
 
 log = logging.getLogger("subdesk")
 
@@ -79,18 +84,25 @@ def create_app(
     app.state.device_address_limiter = Limiter(
         "device-ip", settings.device_address_requests_per_minute, fixed_window=True
     )
+    app.state.trust_check_limiter = Limiter("trust-check", settings.trust_checks_per_minute)
+    app.state.trust_report_limiter = Limiter("trust-report", settings.trust_reports_per_minute)
     for router in (
         accounts_router,
         catalog_router,
         billing_router,
         subscriptions_router,
         licensing_router,
+        partners_router,
+        stores_router,
         webhooks_router,
+        trust_router,
+        trust_admin_router,
         sandbox_router,
     ):
         app.include_router(router)
     _install_error_handlers(app)
     install_portal(app, app.state.runtime)
+    app.add_middleware(CheckInFastPath)  # outermost: the hot path skips the rest
 
     @app.get("/healthz", tags=["operations"])
     def healthz(request: Request) -> dict[str, str]:

@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
+from subdesk.channels.partners.cli import partner_commands
 from subdesk.config import Settings
+from subdesk.trust.cli import trust_commands
 
 if TYPE_CHECKING:
     from subdesk.context import Work
@@ -32,6 +34,8 @@ clock = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(clock, name="clock")
+app.add_typer(trust_commands, name="trust")
+app.add_typer(partner_commands, name="partners")
 
 
 @contextmanager
@@ -73,6 +77,7 @@ def demo() -> None:
     from subdesk.catalog.demo import DEMO_PASSWORD, seed_catalog, seed_customers
     from subdesk.context import Work
     from subdesk.db import Database
+    from subdesk.trust.demo import seed_official_channels
 
     migrate()
     settings = Settings()
@@ -82,8 +87,10 @@ def demo() -> None:
         work = Work(session, runtime)
         plans = seed_catalog(work)
         customers = seed_customers(work)
+        channels = seed_official_channels(work)
     database.dispose()
     console.print(f"Demo data: {plans} new plans, {customers} new customers.")
+    console.print(f"Trust check: {channels} new official channels.")
     console.print(f"Sign in as alice@example.com with the password [bold]{DEMO_PASSWORD}[/bold].")
 
 

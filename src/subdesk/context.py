@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from subdesk.audit.log import SYSTEM, Actor
 from subdesk.billing.gateway import PaymentGateway
+from subdesk.channels.partners.provider import HttpProviderStatus, ProviderStatus
 from subdesk.clock import Clock
 from subdesk.config import Settings
 from subdesk.receipts import ReceiptSigner
@@ -24,6 +25,8 @@ class Runtime:
     gateway: PaymentGateway
     signer: ReceiptSigner
     dunning: DunningPolicy = DunningPolicy()
+    # Asks a service provider whether a suspension is resolved (an HTTP call in production).
+    providers: ProviderStatus = field(default_factory=HttpProviderStatus)
 
 
 @dataclass(frozen=True, slots=True)

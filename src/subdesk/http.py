@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
@@ -49,7 +49,8 @@ def database_of(request: Request) -> Database:
     return database
 
 
-def _work(request: Request, session: Any, actor: Actor = SYSTEM) -> Work:
+def work_of(request: Request, session: Any, actor: Actor = SYSTEM) -> Work:
+    """The unit of work of this request: its session, who acts, and from where."""
     client = request.client.host if request.client else None
     return Work(
         session=session,
@@ -69,7 +70,7 @@ def _unit_for(request: Request) -> AbstractContextManager[Session]:
 def public(request: Request, handler: Callable[[Work], Any], status: int = 200) -> JSONResponse:
     """Run `handler` in one transaction without a signed-in customer."""
     with _unit_for(request) as session:
-        result = handler(_work(request, session))
+        result = handler(work_of(request, session))
     return JSONResponse(jsonable_encoder(result), status_code=status)
 
 
@@ -97,6 +98,19 @@ def as_customer(
         return _replay_after_race(request, bearer.credentials, scope, key, fingerprint)
 
 
+@contextmanager
+def customer_work(
+    request: Request, bearer: HTTPAuthorizationCredentials | None, *, writes: bool = False
+) -> Iterator[tuple[Work, Account]]:
+    """A unit of work for the bearer's account, for handlers that do more than one step."""
+    if bearer is None:
+        raise NotAuthenticated("Sign in first: send Authorization: Bearer <token>.")
+    database = database_of(request)
+    with database.transaction() if writes else database.reading() as session:
+        account = account_for_token(work_of(request, session), bearer.credentials)
+        yield work_of(request, session, Actor.customer(account.id)), account
+
+
 def as_operator(
     request: Request,
     bearer: HTTPAuthorizationCredentials | None,
@@ -107,7 +121,7 @@ def as_operator(
     """Run `handler` for the holder of the operator key."""
     operator = require_operator(request, bearer)
     with database_of(request).transaction() as session:
-        result = handler(_work(request, session, operator))
+        result = handler(work_of(request, session, operator))
     return JSONResponse(jsonable_encoder(result), status_code=status)
 
 
@@ -142,9 +156,9 @@ def _run(
     fingerprint: str,
 ) -> JSONResponse:
     with _unit_for(request) as session:
-        work = _work(request, session)
+        work = work_of(request, session)
         account = account_for_token(work, token)
-        work = _work(request, session, Actor.customer(account.id))
+        work = work_of(request, session, Actor.customer(account.id))
         account_scope = f"{account.id}:{scope}"
         if key is not None:
             stored = idempotency.replay(session, account_scope, key, fingerprint)
@@ -170,7 +184,7 @@ def _replay_after_race(
     request: Request, token: str, scope: str, key: str, fingerprint: str
 ) -> JSONResponse:
     with database_of(request).transaction() as session:
-        account = account_for_token(_work(request, session), token)
+        account = account_for_token(work_of(request, session), token)
         stored = idempotency.replay(session, f"{account.id}:{scope}", key, fingerprint)
     if stored is None:
         raise InvalidRequest("The request could not be completed; try again.", code="retry")

@@ -14,12 +14,13 @@ from tests.browser.flows import buy, sign_up
 YEARLY = "Shield Antivirus, 1 device, yearly"
 
 
-def _billed_by(database: Database, sid: str, channel: str) -> None:
-    """Until the channels land, a subscription is moved to a store or a provider by hand."""
+def _billed_by(database: Database, sid: str, channel: str, status: str = "active") -> None:
+    """A subscription moved to a store or a provider by hand (the flows that make them
+    are tested in tests/channels)."""
     with database.transaction() as session:
         subscription = session.get(Subscription, uuid.UUID(sid))
         assert subscription is not None
-        subscription.channel = channel
+        subscription.channel, subscription.status = channel, status
 
 
 @pytest.mark.parametrize(
@@ -48,12 +49,14 @@ def test_a_provider_subscription_offers_to_contact_the_provider_or_reactivate(
 ) -> None:
     sign_up(page)
     sid = buy(page, YEARLY)
-    _billed_by(database, sid, "provider")
+    _billed_by(database, sid, "provider", "suspended")
     page.goto("/account")
     expect(page.locator("article.subscription")).to_contain_text("through your service provider")
     page.goto(f"/account/subscriptions/{sid}/cancel")
     expect(page.get_by_role("link", name="Contact my service provider")).to_be_visible()
-    reactivate = page.get_by_role("link", name="Reactivate the service — I've resolved the issue")
-    expect(reactivate).to_be_visible()
-    reactivate.click()
+    page.get_by_role("link", name="Reactivate the service — I've resolved the issue").click()
+    expect(
+        page.get_by_role("button", name="Reactivate the service — I've resolved the issue")
+    ).to_be_visible()
+    page.get_by_role("link", name="Contact my service provider").click()
     expect(page.locator("#provider")).to_be_visible()

@@ -18,9 +18,10 @@ from subdesk.audit.log import Actor, record
 from subdesk.context import Work
 from subdesk.errors import InvalidRequest
 from subdesk.models import Account, PasswordReset
-from subdesk.notifications.messages import password_reset_link
+from subdesk.notifications.messages import invitation, password_reset_link
 
 LINK_VALID_FOR = timedelta(hours=1)
+INVITATION_VALID_FOR = timedelta(days=7)
 
 
 def request_reset(work: Work, email: str) -> None:
@@ -38,6 +39,20 @@ def request_reset(work: Work, email: str) -> None:
     work.session.add(row)
     work.session.flush()
     password_reset_link(work, account, token, str(row.id), row.expires_at)
+
+
+def invite(work: Work, account: Account, partner_name: str) -> None:
+    """Email a new customer of a partner a link to choose a password (valid a week)."""
+    token = secrets.token_urlsafe(32)
+    row = PasswordReset(
+        account_id=account.id,
+        token_hash=token_digest(token),
+        created_at=work.now,
+        expires_at=work.now + INVITATION_VALID_FOR,
+    )
+    work.session.add(row)
+    work.session.flush()
+    invitation(work, account, token, str(row.id), row.expires_at, partner_name)
 
 
 def _valid(work: Work, token: str) -> tuple[PasswordReset, Account]:

@@ -114,3 +114,32 @@ def revoke_all_tokens(work: Work, account_id: uuid.UUID) -> None:
         .where(ApiToken.account_id == account_id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=work.now)
     )
+
+
+def invited_account(
+    work: Work, *, email: str, name: str | None, country: str, locale: str | None
+) -> Account:
+    """An account made for a customer by a partner: no password until they choose one."""
+    email = email.strip().lower()
+    country = rules.normalise_country(country)
+    account = Account(
+        email=email,
+        password_hash=None,
+        name=name,
+        country=country,
+        region=None,
+        locale=rules.normalise_locale(locale),
+        created_at=work.now,
+    )
+    work.session.add(account)
+    work.session.flush()
+    record(
+        work.session,
+        actor=work.actor,
+        action="account.created",
+        entity=("account", account.id),
+        account_id=account.id,
+        after={"country": account.country, "locale": account.locale, "invited": True},
+        now=work.now,
+    )
+    return account

@@ -8,8 +8,10 @@ from subdesk.models.catalog import Disclosure, Plan, Product, Service, product_s
 from subdesk.models.declarations import CancellationDeclaration
 from subdesk.models.licensing import Device
 from subdesk.models.notifications import Notice, OutboxEmail
+from subdesk.models.partners import Partner, PartnerKey, PartnerSubscription
 from subdesk.models.retail import RetailKey
 from subdesk.models.sandbox import SandboxClockRow
+from subdesk.models.stores import StoreNotification, StoreSubscription
 from subdesk.models.subscriptions import Cancellation, Consent, Subscription
 from subdesk.models.trust import (
     OfficialDomain,
@@ -37,6 +39,9 @@ __all__ = [
     "OfficialPhone",
     "OutboxEmail",
     "Payment",
+    "Partner",
+    "PartnerKey",
+    "PartnerSubscription",
     "PasswordReset",
     "PaymentMethod",
     "Plan",
@@ -46,6 +51,8 @@ __all__ = [
     "SandboxClockRow",
     "ScamNumber",
     "Service",
+    "StoreNotification",
+    "StoreSubscription",
     "Subscription",
     "TrustReport",
     "TrustReportNumber",

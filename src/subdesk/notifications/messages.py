@@ -211,3 +211,16 @@ def password_reset_link(
     base = work.settings.public_url.rstrip("/")
     context = {"reset_url": f"{base}/reset-password?token={token}", "expires": moment(expires_at)}
     queue_email(work, account, "password_reset", context, dedupe_key=f"password_reset:{reset_id}")
+
+
+def invitation(
+    work: Work, account: Account, token: str, reset_id: str, expires_at: datetime, partner: str
+) -> None:
+    """A partner's customer is told what they have and how to choose a password."""
+    base = work.settings.public_url.rstrip("/")
+    context = {
+        "partner": partner,
+        "reset_url": f"{base}/reset-password?token={token}",
+        "expires": moment(expires_at),
+    }
+    queue_email(work, account, "invitation", context, dedupe_key=f"invitation:{reset_id}")

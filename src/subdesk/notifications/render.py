@@ -23,6 +23,7 @@ TEMPLATE_NAMES = (
     "yearly_notice",
     "declaration",
     "password_reset",
+    "invitation",
 )
 
 # Plain-text templates; the HTML made from them is escaped in _html.

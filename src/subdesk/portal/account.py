@@ -12,9 +12,11 @@ from fastapi.responses import HTMLResponse, Response
 
 from subdesk.billing.payment_methods import list_methods
 from subdesk.catalog.service import plan_of
+from subdesk.channels.partners import service as partners
 from subdesk.compliance.withdrawal import withdrawal_deadline
 from subdesk.context import Work
-from subdesk.http import parse_uuid
+from subdesk.errors import SubdeskError
+from subdesk.http import parse_uuid, runtime_of
 from subdesk.licensing.devices import list_devices
 from subdesk.models import Account, PaymentMethod
 from subdesk.portal.views import channel_words, status_line
@@ -91,4 +93,23 @@ def auto_renew(
     sid = parse_uuid(subscription_id, "subscription_id")
     with customer(request, writes=True) as (work, account):
         lifecycle.set_auto_renew(work, account.id, sid, enabled == "on")
+    return redirect(f"/account/subscriptions/{sid}")
+
+
+@router.post("/account/subscriptions/{subscription_id}/reactivate", response_class=HTMLResponse)
+def reactivate(subscription_id: str, request: Request) -> Response:
+    """ "Reactivate the service — I've resolved the issue": the provider is asked first."""
+    sid = parse_uuid(subscription_id, "subscription_id")
+    with customer(request) as (work, account):
+        status_url, external_id = partners.reactivation_check(work, account.id, sid)
+    try:
+        answer = runtime_of(request).providers.status_of(status_url, external_id)
+        with customer(request, writes=True) as (work, account):
+            partners.reactivate(work, account.id, sid, answer)
+    except SubdeskError as error:
+        if error.code == "sign_in_needed":
+            raise
+        with customer(request) as (work, account):
+            context = {**subscription_context(work, account, sid), "notice": error.message}
+            return render(request, "subscription.html", context, status=error.status)
     return redirect(f"/account/subscriptions/{sid}")

@@ -16,23 +16,11 @@ from subdesk.money import Money
 from subdesk.portal.web import customer, new_form_key, redirect, render
 from subdesk.subscriptions import cancellation, lifecycle, repository, withdrawal
 from subdesk.subscriptions.cancellation import When
+from subdesk.subscriptions.channels import CANCEL_STEPS, STORES, Channel
 from subdesk.subscriptions.retention import save_offer
 from subdesk.subscriptions.withdrawal import can_withdraw
 
 router = APIRouter(include_in_schema=False)
-
-STORE_STEPS = {
-    "app_store": [
-        "On your iPhone or iPad, open Settings and tap your name.",
-        "Tap Subscriptions, then this subscription.",
-        "Tap Cancel Subscription. Apple stops the renewal; protection lasts until the end date.",
-    ],
-    "google_play": [
-        "On your Android device, open the Google Play Store app.",
-        "Tap your profile picture, then Payments & subscriptions, then Subscriptions.",
-        "Choose this subscription and tap Cancel subscription.",
-    ],
-}
 
 
 def _path(sid: uuid.UUID) -> str:
@@ -55,7 +43,9 @@ def cancel_page(subscription_id: str, request: Request) -> Response:
             "services": [s.name for s in preview.plan.product.services],
             "offer": offer,
             "offer_price": Money(offer.renewal_price_minor, offer.currency) if offer else None,
-            "store_steps": STORE_STEPS.get(preview.subscription.channel),
+            "store_steps": CANCEL_STEPS.get(Channel(preview.subscription.channel))
+            if preview.subscription.channel in STORES
+            else None,
             "form_key": new_form_key(),
         }
         return render(request, "cancel.html", context)

@@ -15,10 +15,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from subdesk.accounts.service import account_for_token
-from subdesk.audit.log import SYSTEM, Actor
+from subdesk.audit.log import Actor
 from subdesk.context import Work
 from subdesk.errors import NotAuthenticated, SubdeskError
-from subdesk.http import database_of, runtime_of
+from subdesk.http import database_of, work_of
 from subdesk.models import Account
 from subdesk.money import Money
 from subdesk.notifications.formatting import format_day, format_moment, format_money
@@ -90,22 +90,12 @@ def new_form_key() -> str:
     return str(uuid.uuid4())
 
 
-def _work(request: Request, session: Any, actor: Actor = SYSTEM) -> Work:
-    return Work(
-        session=session,
-        runtime=runtime_of(request),
-        actor=actor,
-        client_ip=request.client.host if request.client else None,
-        user_agent=request.headers.get("user-agent"),
-    )
-
-
 @contextmanager
 def visitor(request: Request, *, writes: bool = False) -> Iterator[Work]:
     """A unit of work for someone who need not be signed in."""
     database = database_of(request)
     with database.transaction() if writes else database.reading() as session:
-        yield _work(request, session)
+        yield work_of(request, session)
 
 
 @contextmanager

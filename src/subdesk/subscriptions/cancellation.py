@@ -22,6 +22,7 @@ from subdesk.models import Cancellation, Payment, Plan, Subscription
 from subdesk.money import Money
 from subdesk.notifications import messages, webhooks
 from subdesk.subscriptions import repository
+from subdesk.subscriptions.channels import refuse_if_billed_elsewhere
 from subdesk.subscriptions.periods import Period
 from subdesk.subscriptions.rules import FINAL, Status, Transition, next_status
 from subdesk.subscriptions.snapshot import event_data, snapshot
@@ -136,6 +137,7 @@ def cancel(
     """Cancel once; a repeat returns the same cancellation and moves no money. A withdrawal
     (EU, see compliance.withdrawal) cancels now and refunds everything."""
     subscription = repository.get_owned(work.session, account_id, subscription_id, lock=True)
+    refuse_if_billed_elsewhere(subscription.channel)
     existing = repository.confirmed_cancellation(work.session, subscription.id)
     if subscription.status in FINAL:
         if existing is not None:

@@ -12,6 +12,7 @@ from subdesk.billing.payment_methods import get_method
 from subdesk.catalog.service import current_disclosure, get_plan
 from subdesk.context import Work
 from subdesk.errors import Conflict, InvalidRequest
+from subdesk.licensing.adoption import adopt_devices
 from subdesk.models import Consent, Plan, Subscription
 from subdesk.money import Money
 from subdesk.notifications import messages, webhooks
@@ -78,6 +79,7 @@ def subscribe(work: Work, account_id: uuid.UUID, purchase: Purchase) -> Subscrip
         after={**snapshot(subscription), "disclosure_version": disclosure.version},
         now=work.now,
     )
+    adopt_devices(work, subscription, plan.seats)
     messages.purchase_acknowledged(work, subscription, plan, disclosure, paid)
     webhooks.emit(work, "subscription.created", event_data(subscription, plan=plan.code))
     return subscription

@@ -174,6 +174,20 @@ def _failed(
     return RenewalOutcome(False, decline_code=decline, hard_decline=hard)
 
 
+def roll_provider_period(work: Work, subscription: Subscription) -> None:
+    """A provider bills its customers itself: while it keeps the subscription active, the
+    period moves on without a charge from subdesk."""
+    plan = plan_of(work, subscription.plan_id)
+    before = snapshot(subscription)
+    start = subscription.current_period_end
+    end = next_period_end(subscription.anchor_at, Period(plan.period), start)
+    subscription.period_number += 1
+    subscription.current_period_start, subscription.current_period_end = start, end
+    subscription.next_action_at = end
+    subscription.updated_at = work.now
+    _audit(work, subscription, "subscription.renewed", before, reason="billed by the provider")
+
+
 def expire(work: Work, subscription: Subscription, *, reason: str) -> None:
     """End a subscription whose grace period ran out without a payment."""
     before = snapshot(subscription)

@@ -20,7 +20,8 @@ from subdesk.audit.log import SYSTEM
 from subdesk.context import Runtime, Work
 from subdesk.db import Database, savepoint
 from subdesk.models import Account, PaymentMethod, Subscription
-from subdesk.subscriptions.renewal import end_at_period_end, expire, renew
+from subdesk.subscriptions.channels import STORES, Channel
+from subdesk.subscriptions.renewal import end_at_period_end, expire, renew, roll_provider_period
 from subdesk.subscriptions.rules import Status
 from subdesk.subscriptions.schedule import Due, due_action
 
@@ -54,6 +55,13 @@ def preload(session: Session, batch: list[Subscription]) -> list[object]:
 def act(work: Work, subscription: Subscription) -> str:
     """Do what is due for one subscription; returns what happened."""
     status = Status(subscription.status)
+    if subscription.channel in STORES:
+        # The store charges; past its expiry plus slack without a renewal from it, it ended.
+        expire(work, subscription, reason="the store reported no renewal")
+        return "expired"
+    if subscription.channel == Channel.PROVIDER and status is Status.ACTIVE:
+        roll_provider_period(work, subscription)
+        return "renewed"
     due = due_action(
         status,
         subscription.auto_renew,

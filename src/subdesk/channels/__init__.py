@@ -1,0 +1,1 @@
+"""Channels other than buying here: service providers (partners) and app stores."""

@@ -1,0 +1,1 @@
+"""Service providers (partners) that provision, suspend, resume and cancel protection."""

@@ -1,0 +1,1 @@
+"""App stores: Apple and Google notifications mirrored into subscription state."""
