@@ -30,6 +30,10 @@ DYNAMIC = [
     "On your Android device, open the Google Play Store app.",
     "Tap your profile picture, then Payments & subscriptions, then Subscriptions.",
     "Choose this subscription and tap Cancel subscription.",
+    "A page or message (paste its text)",
+    "A phone number",
+    "A web address",
+    "An email address",
 ]
 
 

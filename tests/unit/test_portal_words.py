@@ -9,17 +9,21 @@ from babel.messages.extract import extract_from_dir
 
 import subdesk.portal
 from subdesk.portal.i18n import pick_locale, translations
+from subdesk.portal.trust import KINDS
 from subdesk.portal.views import CHANNELS, status_line
+from subdesk.subscriptions.channels import CANCEL_STEPS, STORES
+
 from subdesk.subscriptions.schemas import PlanRef, SubscriptionOut
 
 PORTAL = Path(subdesk.portal.__file__).parent
+STORE_STEPS = [step for store in STORES for step in CANCEL_STEPS[store]]
 
 
 def test_every_portal_message_has_a_german_translation() -> None:
     german = translations("de")
     methods = [("templates/**.html", "jinja2"), ("**.py", "python")]
     messages = [found[2] for found in extract_from_dir(PORTAL, methods)]
-    messages += list(CHANNELS.values()) + ["month", "year"]
+    messages += [*CHANNELS.values(), *KINDS.values(), *STORE_STEPS, "month", "year"]
     missing = [m for m in messages if german.gettext(m) == m and m not in ("Name",)]
     assert missing == []
 
