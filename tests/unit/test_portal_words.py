@@ -12,7 +12,6 @@ from subdesk.portal.i18n import pick_locale, translations
 from subdesk.portal.trust import KINDS
 from subdesk.portal.views import CHANNELS, status_line
 from subdesk.subscriptions.channels import CANCEL_STEPS, STORES
-
 from subdesk.subscriptions.schemas import PlanRef, SubscriptionOut
 
 PORTAL = Path(subdesk.portal.__file__).parent
