@@ -223,3 +223,19 @@ def test_the_withdrawal_closes_after_14_days_and_outside_the_eu(
     assert client.get(f"/account/subscriptions/{sid}/withdraw").status_code == 409
     _american, us_sid = _bought(client)
     assert "Withdraw from contract here" not in client.get(f"/account/subscriptions/{us_sid}").text
+
+
+def test_the_add_ons_can_be_cancelled_with_the_main_subscription_in_one_step(
+    client: TestClient,
+) -> None:
+    visitor, sid = _bought(client)
+    visitor.buy(plan_id(client, "vpn-addon-year-usd"))
+    step_one = client.get(f"/account/subscriptions/{sid}/cancel")
+    assert "Also cancel my add-ons now: Secure VPN add-on, yearly" in step_one.text
+    done = client.post(
+        f"/account/subscriptions/{sid}/cancel",
+        data={"csrftoken": csrf_of(step_one), "when": "now", "include_addons": "on"},
+    )
+    assert done.status_code == 200
+    assert "Antivirus: January 15, 2026" in done.text
+    assert len(re.findall(r"Secure VPN: January 15, 2026 \(CXL-", done.text)) == 1

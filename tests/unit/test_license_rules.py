@@ -39,6 +39,7 @@ BASE = DeviceFacts(
         ({}, Code.ACTIVE, True),
         ({"status": Status.TRIALING}, Code.TRIAL, True),
         ({"status": Status.PAST_DUE, "grace_ends_at": NOW + timedelta(days=3)}, Code.GRACE, True),
+        ({"status": Status.PAST_DUE, "grace_ends_at": NOW}, Code.EXPIRED, False),
         ({"status": Status.EXPIRED}, Code.EXPIRED, False),
         ({"status": Status.CANCELED, "access_ends_at": NOW}, Code.CANCELED, False),
         ({"status": Status.CANCELED, "access_ends_at": END}, Code.ACTIVE, True),

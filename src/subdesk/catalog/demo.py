@@ -27,7 +27,10 @@ PRODUCTS = {
     "antivirus": ("Shield Antivirus", ["antivirus"]),
     "suite3": ("Shield Suite", ["antivirus", "vpn"]),
     "total5": ("Shield Total", list(SERVICES)),
+    "vpn_addon": ("Secure VPN add-on", ["vpn"]),
+    "backup_addon": ("Cloud Backup add-on", ["cloud_backup"]),
 }
+ADDONS = frozenset({"vpn_addon", "backup_addon"})
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,30 @@ PLANS = [
         14999,
         "EUR",
     ),
+    # Add-ons hold no seats: they add their service to the devices of the main subscription.
+    DemoPlan(
+        "vpn-addon-year-usd", "vpn_addon", "Secure VPN add-on, yearly", "year", 0, None, 2999, "USD"
+    ),
+    DemoPlan(
+        "vpn-addon-year-eur",
+        "vpn_addon",
+        "Secure VPN add-on, jährlich",
+        "year",
+        0,
+        None,
+        2999,
+        "EUR",
+    ),
+    DemoPlan(
+        "backup-addon-year-usd",
+        "backup_addon",
+        "Cloud Backup add-on, yearly",
+        "year",
+        0,
+        None,
+        1999,
+        "USD",
+    ),
 ]
 
 GUARANTEE_DAYS = {"year": 60, "month": 14}
@@ -142,7 +169,10 @@ def seed_catalog(work: Work) -> int:
     for code, (name, service_codes) in PRODUCTS.items():
         if code not in products:
             products[code] = Product(
-                code=code, name=name, services=[services[c] for c in service_codes]
+                code=code,
+                name=name,
+                addon=code in ADDONS,
+                services=[services[c] for c in service_codes],
             )
             session.add(products[code])
     session.flush()

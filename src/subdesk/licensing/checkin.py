@@ -21,10 +21,10 @@ from subdesk.context import Runtime, Work
 from subdesk.licensing import tokens
 from subdesk.licensing.devices import token_digest
 from subdesk.licensing.rules import MESSAGES, DeviceFacts, Verdict, verdict
-from subdesk.models import Account, Device, Plan, Service, Subscription
+from subdesk.models import Account, Device, Plan, Product, Service, Subscription
 from subdesk.models.catalog import product_services
 from subdesk.notifications.formatting import format_day
-from subdesk.subscriptions.rules import Status
+from subdesk.subscriptions.rules import Status, entitlement
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +52,24 @@ _SEAT_RANK = (
     .scalar_subquery()
 )
 
+_addon = aliased(Subscription)
+_addon_plan = aliased(Plan)
+# Statuses in which an add-on may still add its services (a canceled one until access ends).
+_ADDON_STATUSES = ["trialing", "active", "past_due", "canceled"]
+_ADDONS = (
+    select(func.count())
+    .select_from(_addon)
+    .join(_addon_plan, _addon_plan.id == _addon.plan_id)
+    .join(Product, Product.id == _addon_plan.product_id)
+    .where(
+        _addon.account_id == Device.account_id,
+        _addon.status.in_(_ADDON_STATUSES),
+        Product.addon.is_(True),
+    )
+    .correlate(Device)
+    .scalar_subquery()
+)
+
 _FACTS = (
     select(
         Device.id,
@@ -67,6 +85,8 @@ _FACTS = (
         Plan.product_id,
         Account.locale,
         _SEAT_RANK,
+        _ADDONS,
+        Device.account_id,
     )
     .join(Subscription, Subscription.id == Device.subscription_id)
     .join(Plan, Plan.id == Subscription.plan_id)
@@ -88,7 +108,8 @@ def answer_check_in(conn: Connection, runtime: Runtime, device_token: str) -> Ch
     if row is None:
         return _answer(runtime, now, verdict(None, now), "en", {})
     device_id, device_status, last_seen, sub_id, status, period_end, *rest = row
-    access_ends_at, grace_ends_at, auto_renew, seats, product_id, locale, seat_rank = rest
+    access_ends_at, grace_ends_at, auto_renew, seats, product_id, locale, seat_rank, *more = rest
+    addons, account_id = more
     active = device_status == "active"
     facts = DeviceFacts(
         removed=not active,
@@ -105,10 +126,39 @@ def answer_check_in(conn: Connection, runtime: Runtime, device_token: str) -> Ch
         "sub": str(sub_id),
         "dev": str(device_id),
         "status": status,
-        "services": list(services_of(conn, product_id)) if found.protected else [],
+        "services": _entitlements(conn, now, product_id, account_id if addons else None)
+        if found.protected
+        else [],
     }
     seen_due = active and last_seen <= now - _seen_resolution(runtime)
     return _answer(runtime, now, found, locale, claims, device_id, seen_due)
+
+
+def _entitlements(
+    conn: Connection, now: datetime, product_id: uuid.UUID, addons_of: uuid.UUID | None
+) -> list[str]:
+    """The services of the device's plan, and of the account's add-ons that still protect."""
+    codes = set(services_of(conn, product_id))
+    if addons_of is not None:
+        rows = conn.execute(
+            select(
+                Subscription.status,
+                Subscription.current_period_end,
+                Subscription.access_ends_at,
+                Plan.product_id,
+            )
+            .join(Plan, Plan.id == Subscription.plan_id)
+            .join(Product, Product.id == Plan.product_id)
+            .where(
+                Subscription.account_id == addons_of,
+                Subscription.status.in_(_ADDON_STATUSES),
+                Product.addon.is_(True),
+            )
+        )
+        for status, period_end, access_ends_at, addon_product in rows:
+            if entitlement(Status(status), period_end, access_ends_at, now).protected:
+                codes.update(services_of(conn, addon_product))
+    return sorted(codes)
 
 
 def mark_seen(work: Work, device_id: uuid.UUID) -> None:

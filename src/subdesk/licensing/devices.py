@@ -44,6 +44,13 @@ def activate(
             f"The platform is one of {', '.join(PLATFORMS)}.", field="device.platform"
         )
     subscription = repository.get_owned(work.session, account_id, subscription_id, lock=True)
+    if plan_of(work, subscription.plan_id).product.addon:
+        raise Conflict(
+            "An add-on holds no devices: activate the app on your main subscription; the "
+            "add-on's services come with it.",
+            code="addon_has_no_seats",
+            field="subscription_id",
+        )
     if not protection(subscription, work.now).protected or subscription.status == Status.SUSPENDED:
         raise Conflict(
             "This subscription does not protect devices now; renew or buy a plan first.",

@@ -98,7 +98,9 @@ def _code(facts: DeviceFacts | None, now: datetime) -> tuple[Code, datetime | No
     if facts.seat_rank > facts.seats:
         return Code.TOO_MANY_DEVICES, None
     if facts.status is Status.PAST_DUE:
-        return Code.GRACE, facts.grace_ends_at or facts.period_end
+        grace_until = facts.grace_ends_at or facts.period_end
+        # Past its grace (a store's "on hold", or the worker not there yet): no protection.
+        return (Code.GRACE, grace_until) if grace_until > now else (Code.EXPIRED, None)
     if facts.status is Status.TRIALING:
         return Code.TRIAL, facts.period_end
     return Code.ACTIVE, canceled_until or facts.access_ends_at or facts.period_end

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from subdesk.models.base import Base, uuid_pk
@@ -34,6 +34,8 @@ class Product(Base):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
+    # An add-on is bought beside a main subscription and adds its services to it.
+    addon: Mapped[bool] = mapped_column(default=False, server_default=false())
     services: Mapped[list[Service]] = relationship(secondary=product_services, lazy="raise")
 
 

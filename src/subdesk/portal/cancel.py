@@ -6,21 +6,27 @@ import json
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from subdesk.catalog.service import list_offers, plan_of
+from subdesk.context import Work
 from subdesk.errors import Conflict, InvalidRequest
 from subdesk.http import parse_uuid
+from subdesk.models import Cancellation, Subscription
 from subdesk.money import Money
 from subdesk.portal.web import customer, new_form_key, redirect, render
-from subdesk.subscriptions import cancellation, lifecycle, repository, withdrawal
+from subdesk.subscriptions import bundles, cancellation, lifecycle, repository, withdrawal
 from subdesk.subscriptions.cancellation import When
 from subdesk.subscriptions.channels import CANCEL_STEPS, STORES, Channel
 from subdesk.subscriptions.retention import save_offer
 from subdesk.subscriptions.withdrawal import can_withdraw
 
 router = APIRouter(include_in_schema=False)
+
+
+def _owned(work: Work, account_id: uuid.UUID, done: Cancellation) -> Subscription:
+    return repository.get_owned(work.session, account_id, done.subscription_id)
 
 
 def _path(sid: uuid.UUID) -> str:
@@ -34,14 +40,18 @@ def cancel_page(subscription_id: str, request: Request) -> Response:
     with customer(request) as (work, account):
         preview = cancellation.preview(work, account.id, sid)
         offer = None
-        if preview.subscription.channel == "direct" and preview.choices:
-            offer = save_offer(preview.plan, [o.plan for o in list_offers(work.session)])
+        main = not preview.plan.product.addon
+        if preview.subscription.channel == "direct" and preview.choices and main:
+            plans = [o.plan for o in list_offers(work.session) if not o.product.addon]
+            offer = save_offer(preview.plan, plans)
+        addons = bundles.live_addons(work, account.id) if main else []
         context = {
             "account": account,
             "preview": preview,
             "choices": {c.when.value: c for c in preview.choices},
             "services": [s.name for s in preview.plan.product.services],
             "offer": offer,
+            "addons": [plan_of(work, a.plan_id).name for a in addons],
             "offer_price": Money(offer.renewal_price_minor, offer.currency) if offer else None,
             "store_steps": CANCEL_STEPS.get(Channel(preview.subscription.channel))
             if preview.subscription.channel in STORES
@@ -57,6 +67,7 @@ def cancel(
     request: Request,
     when: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
+    include_addons: Annotated[str, Form()] = "",
 ) -> Response:
     """Step 2 follows: the confirmation page of this cancellation."""
     sid = parse_uuid(subscription_id, "subscription_id")
@@ -65,9 +76,11 @@ def cancel(
     except ValueError:
         raise InvalidRequest("Choose how to cancel.", field="when") from None
     with customer(request, writes=True) as (work, account):
-        done = cancellation.cancel(work, account.id, sid, choice, reason.strip()[:500] or None)
-        public_id = done.public_id
-    return redirect(f"/account/cancellations/{public_id}")
+        done, addons = bundles.cancel_with_addons(
+            work, account.id, sid, choice, reason.strip()[:500] or None, include_addons == "on"
+        )
+        public_id, also = done.public_id, ",".join(a.public_id for a in addons)
+    return redirect(f"/account/cancellations/{public_id}" + (f"?with={also}" if also else ""))
 
 
 @router.post("/account/subscriptions/{subscription_id}/save-offer")
@@ -110,14 +123,27 @@ def withdraw(subscription_id: str, request: Request) -> Response:
 
 
 @router.get("/account/cancellations/{public_id}", response_class=HTMLResponse)
-def confirmation(public_id: str, request: Request) -> Response:
+def confirmation(
+    public_id: str, request: Request, with_: str = Query("", alias="with")
+) -> Response:
     with customer(request) as (work, account):
         done = repository.cancellation_by_public_id(work.session, account.id, public_id)
         subscription = repository.get_owned(work.session, account.id, done.subscription_id)
         plan = plan_of(work, subscription.plan_id)
+        ended = bundles.services_ending(work, subscription, done.effective_at)
+        addons = [
+            repository.cancellation_by_public_id(work.session, account.id, other)
+            for other in with_.split(",")[:10]
+            if other
+        ]
         context = {
             "account": account,
             "done": done,
+            "ended": ended,
+            "addon_cancellations": [
+                (a, bundles.services_ending(work, _owned(work, account.id, a), a.effective_at))
+                for a in addons
+            ],
             "withdrawn": done.reason == withdrawal.REASON,
             "refund": Money(done.refund_minor, done.currency),
             "plan": plan,

@@ -58,7 +58,7 @@ def check(
         fields = ("value", "text", "phone", "url", "email")
         errors = form_error(error, fields)
         errors = {"value" if key in fields else key: message for key, message in errors.items()}
-        context = {"kinds": KINDS, "values": values, "errors": errors, "result": None}
-        return render(request, "check.html", context, status=400)
-    context = {"kinds": KINDS, "values": values, "errors": {}, "result": result}
-    return render(request, "check.html", context)
+        failed: dict[str, object] = {"kinds": KINDS, "values": values, "errors": errors}
+        return render(request, "check.html", {**failed, "result": None}, status=400)
+    answered: dict[str, object] = {"kinds": KINDS, "values": values, "errors": {}}
+    return render(request, "check.html", {**answered, "result": result})

@@ -8,10 +8,17 @@ from fastapi import APIRouter, Request
 
 from subdesk.context import Work
 from subdesk.http import Bearer, IdempotencyKey, as_customer, parse_uuid, runtime_of
-from subdesk.models import Account
+from subdesk.models import Account, Cancellation
 from subdesk.receipts import verify_receipt
 from subdesk.schemas import ERRORS
-from subdesk.subscriptions import cancellation, lifecycle, purchase, queries, repository
+from subdesk.subscriptions import (
+    bundles,
+    cancellation,
+    lifecycle,
+    purchase,
+    queries,
+    repository,
+)
 from subdesk.subscriptions.schemas import (
     AutoRenewIn,
     CancelIn,
@@ -132,11 +139,20 @@ def cancel(
     sid = parse_uuid(subscription_id, "subscription_id")
 
     def handler(work: Work, account: Account) -> CancellationOut:
-        return CancellationOut.of(
-            cancellation.cancel(work, account.id, sid, body.when, body.reason)
+        done, addons = bundles.cancel_with_addons(
+            work, account.id, sid, body.when, body.reason, body.include_addons
         )
+        return _described(work, done, [_described(work, addon) for addon in addons])
 
     return as_customer(request, bearer, handler, idempotency_key=key, payload=body.model_dump())
+
+
+def _described(
+    work: Work, done: Cancellation, addons: list[CancellationOut] | None = None
+) -> CancellationOut:
+    subscription = repository.get_owned(work.session, done.account_id, done.subscription_id)
+    services = bundles.services_ending(work, subscription, done.effective_at)
+    return CancellationOut.of(done, services, addons or [])
 
 
 @router.get("/subscriptions/{subscription_id}/history", response_model=list[HistoryEventOut])

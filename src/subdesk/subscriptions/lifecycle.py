@@ -104,6 +104,12 @@ def change_plan(
             field="plan_id",
         )
     old, new = plan_of(work, subscription.plan_id), plan_of(work, plan_id)
+    if old.product.addon != new.product.addon:
+        raise Conflict(
+            "A main plan and an add-on cannot replace each other; buy or cancel the add-on.",
+            code="addon_plan_change",
+            field="plan_id",
+        )
     if not new.active:
         raise Conflict("This plan is no longer sold.", code="plan_unavailable", field="plan_id")
     kind = rules.classify_plan_change(terms_of(old), terms_of(new))

@@ -16,6 +16,7 @@ from subdesk.licensing.adoption import adopt_devices
 from subdesk.models import Consent, Plan, Subscription
 from subdesk.money import Money
 from subdesk.notifications import messages, webhooks
+from subdesk.subscriptions.bundles import check_addon_purchase
 from subdesk.subscriptions.periods import Period, period_bounds
 from subdesk.subscriptions.rules import Status
 from subdesk.subscriptions.snapshot import event_data, snapshot
@@ -41,6 +42,7 @@ def subscribe(work: Work, account_id: uuid.UUID, purchase: Purchase) -> Subscrip
     plan = get_plan(work.session, purchase.plan_id)
     if not plan.active:
         raise Conflict("This plan is no longer sold.", code="plan_unavailable", field="plan_id")
+    check_addon_purchase(work, account_id, plan)
     disclosure = current_disclosure(work.session, plan.id)
     if purchase.disclosure_version not in (None, disclosure.version):
         raise Conflict(

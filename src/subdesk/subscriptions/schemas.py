@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal
 
@@ -11,6 +12,7 @@ from pydantic import BaseModel, Field
 from subdesk.billing.refunds import RefundBasis
 from subdesk.models import AuditEvent, Cancellation, Plan, Subscription
 from subdesk.schemas import MoneyOut
+from subdesk.subscriptions.bundles import ServiceEnd
 from subdesk.subscriptions.cancellation import Preview, When
 from subdesk.subscriptions.views import next_charge, protection
 
@@ -41,6 +43,14 @@ class PlanChangeIn(BaseModel):
 class CancelIn(BaseModel):
     when: When
     reason: str | None = Field(default=None, max_length=500)
+    include_addons: bool = Field(
+        default=False, description="Cancel the account's add-ons in the same request, too."
+    )
+
+
+class ServiceEndOut(BaseModel):
+    service: str
+    ends_at: datetime
 
 
 class PlanRef(BaseModel):
@@ -157,9 +167,20 @@ class CancellationOut(BaseModel):
     reason: str | None
     further_charges: Literal["none"] = "none"
     receipt: dict[str, Any]
+    services_ending: list[ServiceEndOut] = Field(
+        default_factory=list, description="Every service that ends, with its date."
+    )
+    addons: list[CancellationOut] = Field(
+        default_factory=list, description="The add-ons cancelled in the same request."
+    )
 
     @classmethod
-    def of(cls, cancellation: Cancellation) -> CancellationOut:
+    def of(
+        cls,
+        cancellation: Cancellation,
+        services: Sequence[ServiceEnd] = (),
+        addons: Sequence[CancellationOut] = (),
+    ) -> CancellationOut:
         return cls(
             id=cancellation.public_id,
             subscription_id=cancellation.subscription_id,
@@ -170,6 +191,8 @@ class CancellationOut(BaseModel):
             refund=MoneyOut.of(cancellation.refund_minor, cancellation.currency),
             reason=cancellation.reason,
             receipt=cancellation.receipt,
+            services_ending=[ServiceEndOut(service=s.service, ends_at=s.ends_at) for s in services],
+            addons=list(addons),
         )
 
 

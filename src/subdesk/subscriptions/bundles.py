@@ -1,0 +1,84 @@
+"""Bundles and add-ons: an add-on is bought beside a main subscription and adds its services
+to that account's devices; cancelling lists every service that ends, with its date."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from subdesk.catalog.service import plan_of
+from subdesk.context import Work
+from subdesk.errors import Conflict
+from subdesk.models import Cancellation, Plan, Product, Subscription
+from subdesk.subscriptions.cancellation import When, cancel
+from subdesk.subscriptions.rules import LIVE, Status
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceEnd:
+    service: str
+    ends_at: datetime
+
+
+def addon_allowed(plan_is_addon: bool, base_statuses: list[Status]) -> bool:
+    """An add-on needs a live main subscription on the same account; a main plan needs nothing."""
+    return not plan_is_addon or any(status in LIVE for status in base_statuses)
+
+
+def _live(work: Work, account_id: uuid.UUID, *, addon: bool) -> list[Subscription]:
+    query = (
+        select(Subscription)
+        .join(Plan, Plan.id == Subscription.plan_id)
+        .join(Product, Product.id == Plan.product_id)
+        .where(
+            Subscription.account_id == account_id,
+            Subscription.status.in_([s.value for s in LIVE]),
+            Product.addon.is_(addon),
+        )
+        .order_by(Subscription.started_at)
+    )
+    return list(work.session.scalars(query))
+
+
+def live_addons(work: Work, account_id: uuid.UUID) -> list[Subscription]:
+    return _live(work, account_id, addon=True)
+
+
+def check_addon_purchase(work: Work, account_id: uuid.UUID, plan: Plan) -> None:
+    bases = [Status(s.status) for s in _live(work, account_id, addon=False)]
+    if not addon_allowed(plan.product.addon, bases):
+        raise Conflict(
+            "An add-on is bought beside a main subscription: buy a protection plan first.",
+            code="addon_needs_main_plan",
+            field="plan_id",
+        )
+
+
+def is_addon(work: Work, subscription: Subscription) -> bool:
+    return plan_of(work, subscription.plan_id).product.addon
+
+
+def services_ending(work: Work, subscription: Subscription, ends_at: datetime) -> list[ServiceEnd]:
+    """Every service of the subscription's plan, each ending at `ends_at`."""
+    plan = plan_of(work, subscription.plan_id)
+    return [ServiceEnd(service.name, ends_at) for service in plan.product.services]
+
+
+def cancel_with_addons(
+    work: Work,
+    account_id: uuid.UUID,
+    subscription_id: uuid.UUID,
+    when: When,
+    reason: str | None,
+    include_addons: bool,
+) -> tuple[Cancellation, list[Cancellation]]:
+    """Cancel a subscription and, if asked, the account's add-ons in the same request."""
+    done = cancel(work, account_id, subscription_id, when, reason)
+    subscription = work.session.get(Subscription, done.subscription_id)
+    if not include_addons or subscription is None or is_addon(work, subscription):
+        return done, []
+    addons = [cancel(work, account_id, a.id, when, reason) for a in live_addons(work, account_id)]
+    return done, addons
