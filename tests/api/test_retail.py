@@ -102,3 +102,36 @@ def test_cli_writes_a_batch_for_the_retailer(database_url: str, tmp_path: Path) 
         command, env=env, cwd=tmp_path, capture_output=True, text=True, check=False
     )
     assert again.returncode == 1  # never written over
+
+
+def test_a_second_key_of_the_same_plan_extends_the_subscription_by_a_period(
+    client: TestClient, database: Database, runtime: Runtime
+) -> None:
+    first, second = make_keys(database, runtime)
+    anna = customer(client)
+    sub = client.post("/api/v1/redeem", json={"key": first}, headers=anna.headers).json()
+    extended = client.post("/api/v1/redeem", json={"key": second}, headers=anna.headers)
+    assert extended.status_code == 201, extended.text
+    assert extended.json()["id"] == sub["id"]
+    assert extended.json()["current_period_end"].startswith("2028-01-15")
+    assert sub["current_period_end"].startswith("2027-01-15")
+    assert len(client.get("/api/v1/subscriptions", headers=anna.headers).json()) == 1
+
+
+def test_a_retail_subscription_renews_only_once_the_customer_opts_in_with_a_card(
+    client: TestClient, database: Database, runtime: Runtime
+) -> None:
+    key, _ = make_keys(database, runtime)
+    anna = customer(client)
+    sub = client.post("/api/v1/redeem", json={"key": key}, headers=anna.headers).json()
+    path = f"/api/v1/subscriptions/{sub['id']}"
+    refused = client.put(f"{path}/auto-renew", json={"enabled": True}, headers=anna.headers)
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "payment_method_required"
+    card = client.put(
+        f"{path}/payment-method", json={"payment_method_id": anna.card_id}, headers=anna.headers
+    )
+    assert card.status_code == 200, card.text
+    on = client.put(f"{path}/auto-renew", json={"enabled": True}, headers=anna.headers).json()
+    assert (on["channel"], on["auto_renew"]) == ("retail", True)
+    assert on["next_charge"]["amount"] == {"amount": 14999, "currency": "USD"}

@@ -8,6 +8,7 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 
 from subdesk.clock import TestClock
+from subdesk.context import Runtime
 from subdesk.db import Database
 from subdesk.models import Consent, PaymentMethod, Subscription
 from tests.api.helpers import count
@@ -239,3 +240,37 @@ def test_the_add_ons_can_be_cancelled_with_the_main_subscription_in_one_step(
     assert done.status_code == 200
     assert "Antivirus: January 15, 2026" in done.text
     assert len(re.findall(r"Secure VPN: January 15, 2026 \(CXL-", done.text)) == 1
+
+
+def test_a_retail_key_subscription_opts_in_to_renewal_with_a_card(
+    client: TestClient, database: Database, runtime: Runtime
+) -> None:
+    from subdesk.context import Work
+    from subdesk.licensing.retail import generate_batch
+
+    with database.transaction() as session:
+        (key,) = generate_batch(Work(session, runtime), "av1-year-usd", 1, "shop")
+    visitor = Visitor(client)
+    email = visitor.sign_up()
+    token = client.post("/api/v1/auth/token", json={"email": email, "password": PASSWORD}).json()
+    bearer = {"Authorization": f"Bearer {token['access_token']}"}
+    sid = client.post("/api/v1/redeem", json={"key": key}, headers=bearer).json()["id"]
+    page = client.get("/account/cards")
+    client.post(
+        "/account/cards",
+        data={
+            "csrftoken": csrf_of(page),
+            "card_number": "4242424242424242",
+            "exp_month": "12",
+            "exp_year": "2030",
+        },
+    )
+    sub_page = client.get(f"/account/subscriptions/{sid}")
+    assert "retail key" in sub_page.text
+    card = re.search(r'<option value="([0-9a-f-]{36})"', sub_page.text)
+    assert card
+    done = client.post(
+        f"/account/subscriptions/{sid}/renew-with-card",
+        data={"csrftoken": csrf_of(sub_page), "card_id": card.group(1)},
+    )
+    assert "Active, renews on January 15, 2027" in done.text

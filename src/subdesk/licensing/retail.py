@@ -13,7 +13,9 @@ from subdesk.db import append_row
 from subdesk.errors import Conflict, InvalidRequest, NotFound
 from subdesk.licensing.keys import generate, key_digest
 from subdesk.models import Plan, RetailKey, Subscription
+from subdesk.subscriptions.periods import Period, next_period_end
 from subdesk.subscriptions.purchase import new_subscription
+from subdesk.subscriptions.rules import Status
 from subdesk.subscriptions.snapshot import snapshot
 
 MAX_BATCH = 100_000
@@ -61,6 +63,11 @@ def redeem(work: Work, account_id: uuid.UUID, key: str) -> Subscription:
             "This product key has already been redeemed.", code="key_already_redeemed", field="key"
         )
     plan = plan_of(work, row.plan_id)
+    running = _running_retail(work, account_id, plan)
+    if running is not None:
+        _extend(work, running, plan)
+        row.redeemed_at, row.account_id, row.subscription_id = work.now, account_id, running.id
+        return running
     # Paid at the shop: no trial, and renewal only if the customer opts in with a card.
     subscription = new_subscription(
         work, account_id, plan, method_id=None, channel="retail", auto_renew=False, with_trial=False
@@ -80,3 +87,45 @@ def redeem(work: Work, account_id: uuid.UUID, key: str) -> Subscription:
         now=work.now,
     )
     return subscription
+
+
+def _running_retail(work: Work, account_id: uuid.UUID, plan: Plan) -> Subscription | None:
+    """A live retail subscription of the same plan, which another key of it extends."""
+    query = (
+        select(Subscription)
+        .where(
+            Subscription.account_id == account_id,
+            Subscription.channel == "retail",
+            Subscription.plan_id == plan.id,
+            Subscription.status.in_([s.value for s in (Status.ACTIVE, Status.PAST_DUE)]),
+        )
+        .order_by(Subscription.current_period_end.desc())
+        .with_for_update()
+    )
+    return work.session.scalars(query).first()
+
+
+def _extend(work: Work, subscription: Subscription, plan: Plan) -> None:
+    """One more period of the key's plan, added after the current end."""
+    before = snapshot(subscription)
+    end = next_period_end(
+        subscription.anchor_at, Period(plan.period), subscription.current_period_end
+    )
+    subscription.current_period_end = end
+    subscription.period_number += 1
+    subscription.next_action_at = end
+    if subscription.access_ends_at is not None:
+        subscription.access_ends_at = end
+    subscription.updated_at = work.now
+    record(
+        work.session,
+        actor=work.actor,
+        action="subscription.extended",
+        entity=("subscription", subscription.id),
+        account_id=subscription.account_id,
+        subscription_id=subscription.id,
+        before=before,
+        after=snapshot(subscription),
+        reason="another retail key redeemed",
+        now=work.now,
+    )

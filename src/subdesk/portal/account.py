@@ -65,6 +65,7 @@ def subscription_context(work: Work, account: Account, sid: uuid.UUID) -> dict[s
     return {
         **_words(account),
         "c": card,
+        "cards": list_methods(work, account.id) if row.channel == "retail" else [],
         "services": [s.name for s in plan.product.services],
         "withdrawal_until": withdrawal_deadline(row.started_at)
         if can_withdraw(account, row, work.now)
@@ -112,4 +113,17 @@ def reactivate(subscription_id: str, request: Request) -> Response:
         with customer(request) as (work, account):
             context = {**subscription_context(work, account, sid), "notice": error.message}
             return render(request, "subscription.html", context, status=error.status)
+    return redirect(f"/account/subscriptions/{sid}")
+
+
+@router.post("/account/subscriptions/{subscription_id}/renew-with-card")
+def renew_with_card(
+    subscription_id: str, request: Request, card_id: Annotated[str, Form()] = ""
+) -> Response:
+    """A retail key's subscription opts in to renewal: the chosen card, then auto-renew on."""
+    sid = parse_uuid(subscription_id, "subscription_id")
+    card = parse_uuid(card_id, "card_id")
+    with customer(request, writes=True) as (work, account):
+        lifecycle.change_payment_method(work, account.id, sid, card)
+        lifecycle.set_auto_renew(work, account.id, sid, True)
     return redirect(f"/account/subscriptions/{sid}")

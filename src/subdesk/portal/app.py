@@ -14,13 +14,32 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from subdesk.context import Runtime
 from subdesk.logs import install_redaction
-from subdesk.portal import account, auth, billing, buy, cancel, devices, germany, pages, trust
+from subdesk.portal import (
+    account,
+    auth,
+    billing,
+    buy,
+    cancel,
+    cases,
+    devices,
+    germany,
+    pages,
+    trust,
+)
 from subdesk.portal.pages import API_PREFIXES
 
 SESSION_COOKIE = "subdesk_session"
 # Forms that a visitor without a session posts: protected even when no cookie came along.
 PUBLIC_FORMS = frozenset(
-    {"/sign-in", "/sign-up", "/kuendigen", "/forgot-password", "/reset-password", "/check"}
+    {
+        "/sign-in",
+        "/sign-up",
+        "/kuendigen",
+        "/forgot-password",
+        "/reset-password",
+        "/check",
+        "/agent/sign-in",
+    }
 )
 FORBIDDEN = (
     "<!doctype html><html lang='en'><meta charset='utf-8'><title>Form expired</title>"
@@ -61,7 +80,7 @@ async def _refused(_scope: Scope, send: Send, _message_id: Any) -> None:
 
 def install_portal(app: FastAPI, runtime: Runtime) -> None:
     install_redaction()
-    for module in (pages, auth, account, billing, buy, cancel, devices, germany, trust):
+    for module in (pages, auth, account, billing, buy, cancel, cases, devices, germany, trust):
         app.include_router(module.router)
     static = Path(__file__).parent / "static"
     app.mount("/static", StaticFiles(directory=static), name="static")

@@ -14,6 +14,7 @@ from subdesk.models import Plan, Subscription
 from subdesk.money import Money
 from subdesk.notifications import messages
 from subdesk.subscriptions import renewal, repository, rules
+from subdesk.subscriptions.channels import refuse_if_billed_elsewhere
 from subdesk.subscriptions.rules import PlanChange, PlanTerms, Status
 from subdesk.subscriptions.snapshot import snapshot
 
@@ -23,6 +24,7 @@ def set_auto_renew(
 ) -> Subscription:
     """Turn renewal off (protection stays to the end date) or back on, which un-cancels."""
     subscription = repository.get_owned(work.session, account_id, subscription_id, lock=True)
+    refuse_if_billed_elsewhere(subscription.channel)
     if not rules.can_change_auto_renew(Status(subscription.status)):
         raise Conflict(
             "This subscription has ended; buy a new one instead.",
