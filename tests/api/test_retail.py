@@ -8,11 +8,13 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 
 from subdesk.context import Runtime, Work
 from subdesk.db import Database
+from subdesk.licensing.keys import generate
 from subdesk.licensing.retail import generate_batch
 from subdesk.models import RetailKey
 from tests.factories import customer
@@ -55,7 +57,6 @@ def test_a_mistyped_key_is_refused_before_any_lookup(
 
 
 def test_a_well_formed_but_unknown_key_is_not_found(client: TestClient) -> None:
-    from subdesk.licensing.keys import generate
 
     response = client.post(
         "/api/v1/redeem", json={"key": generate("TOTAL5")}, headers=customer(client).headers
@@ -135,3 +136,47 @@ def test_a_retail_subscription_renews_only_once_the_customer_opts_in_with_a_card
     on = client.put(f"{path}/auto-renew", json={"enabled": True}, headers=anna.headers).json()
     assert (on["channel"], on["auto_renew"]) == ("retail", True)
     assert on["next_charge"]["amount"] == {"amount": 14999, "currency": "USD"}
+
+
+def _activate_with_key(client: TestClient, key: str, fingerprint: str) -> Any:
+    device = {"fingerprint": fingerprint, "name": "Boxed PC", "platform": "windows"}
+    return client.post("/api/v1/licenses/activate", json={"license_key": key, "device": device})
+
+
+def test_the_app_activates_with_a_redeemed_product_key_within_the_seats(
+    client: TestClient, database: Database, runtime: Runtime
+) -> None:
+    key, unredeemed = make_keys(database, runtime)
+    anna = customer(client)
+    sub = client.post("/api/v1/redeem", json={"key": key}, headers=anna.headers).json()
+    answer = _activate_with_key(client, key, "boxed-device-0001")
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["check_in"]["code"] == "ACTIVE"
+    assert answer.json()["device"]["subscription_id"] == sub["id"]
+    devices = client.get("/api/v1/devices", headers=anna.headers).json()
+    assert [d["name"] for d in devices] == ["Boxed PC"]
+    for n in range(2, 6):
+        _activate_with_key(client, key, f"boxed-device-000{n}")
+    sixth = _activate_with_key(client, key, "boxed-device-0006")
+    assert sixth.status_code == 409
+    assert sixth.json()["error"]["code"] == "too_many_devices"
+    waiting = _activate_with_key(client, unredeemed, "boxed-device-0007")
+    assert waiting.status_code == 409
+    assert waiting.json()["error"]["code"] == "key_not_redeemed"
+
+
+def test_activation_takes_a_key_or_a_subscription_not_both(client: TestClient) -> None:
+    device = {"fingerprint": "boxed-device-0001", "name": "PC", "platform": "windows"}
+    neither = client.post("/api/v1/licenses/activate", json={"device": device})
+    assert neither.status_code == 422
+    both = client.post(
+        "/api/v1/licenses/activate",
+        json={
+            "device": device,
+            "license_key": generate("TOTAL5"),
+            "subscription_id": "00000000-0000-4000-8000-000000000000",
+        },
+    )
+    assert both.status_code == 422
+    unknown = _activate_with_key(client, generate("TOTAL5"), "boxed-device-0001")
+    assert unknown.status_code == 404

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
 
 from fastapi import APIRouter, Request, Response
@@ -40,26 +41,44 @@ def _limit(request: Request, device_key: str) -> None:
 def activate(
     body: ActivateIn, request: Request, bearer: Bearer, key: IdempotencyKey = None
 ) -> object:
-    """Activate this device on a subscription of the signed-in customer, within its seats."""
+    """Activate this device within the seats: on a subscription of the signed-in customer,
+    or with a redeemed product key."""
     _limit(request, f"fingerprint:{body.device.fingerprint}")
+    if body.license_key is not None:
+        license_key = body.license_key
+
+        def by_key(work: Work) -> ActivatedOut:
+            account_id, subscription_id = retail.subscription_of_key(work, license_key)
+            keyed = replace(work, actor=Actor("license_key", license_key[:6]))
+            return _activated(keyed, account_id, subscription_id, body)
+
+        return public(request, by_key, status=201)
+    subscription_id = body.subscription_id
+    assert subscription_id is not None  # noqa: S101 - ActivateIn asks for one of the two
 
     def handler(work: Work, account: Account) -> ActivatedOut:
-        device, token = devices.activate(
-            work,
-            account.id,
-            body.subscription_id,
-            fingerprint=body.device.fingerprint,
-            name=body.device.name,
-            platform=body.device.platform,
-        )
-        work.session.flush()
-        answer = check_in(work, token)
-        return ActivatedOut(
-            device=DeviceOut.of(device), device_token=token, check_in=CheckInOut.of(answer)
-        )
+        return _activated(work, account.id, subscription_id, body)
 
     return as_customer(
         request, bearer, handler, status=201, idempotency_key=key, payload=body.model_dump()
+    )
+
+
+def _activated(
+    work: Work, account_id: uuid.UUID, subscription_id: uuid.UUID, body: ActivateIn
+) -> ActivatedOut:
+    device, token = devices.activate(
+        work,
+        account_id,
+        subscription_id,
+        fingerprint=body.device.fingerprint,
+        name=body.device.name,
+        platform=body.device.platform,
+    )
+    work.session.flush()
+    answer = check_in(work, token)
+    return ActivatedOut(
+        device=DeviceOut.of(device), device_token=token, check_in=CheckInOut.of(answer)
     )
 
 

@@ -89,6 +89,23 @@ def redeem(work: Work, account_id: uuid.UUID, key: str) -> Subscription:
     return subscription
 
 
+def subscription_of_key(work: Work, key: str) -> tuple[uuid.UUID, uuid.UUID]:
+    """The account and subscription a redeemed key belongs to: the app may activate with it."""
+    row = work.session.scalars(
+        select(RetailKey).where(RetailKey.key_digest == key_digest(key))
+    ).first()
+    if row is None:
+        raise NotFound("We do not know this product key.", code="unknown_key", field="license_key")
+    if row.account_id is None or row.subscription_id is None:
+        raise Conflict(
+            "Redeem this product key in your account first (My account, then Redeem a key); "
+            "then the app can use it.",
+            code="key_not_redeemed",
+            field="license_key",
+        )
+    return row.account_id, row.subscription_id
+
+
 def _running_retail(work: Work, account_id: uuid.UUID, plan: Plan) -> Subscription | None:
     """A live retail subscription of the same plan, which another key of it extends."""
     query = (

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from subdesk.licensing.checkin import CheckIn
 from subdesk.models import Device
@@ -19,8 +19,22 @@ class DeviceIn(BaseModel):
 
 
 class ActivateIn(BaseModel):
-    subscription_id: uuid.UUID
+    """Either a subscription of the signed-in customer (bearer token), or a product key."""
+
+    subscription_id: uuid.UUID | None = None
+    license_key: str | None = Field(
+        default=None,
+        min_length=10,
+        max_length=80,
+        description="A redeemed retail product key, instead of a bearer token and subscription.",
+    )
     device: DeviceIn
+
+    @model_validator(mode="after")
+    def _one_way(self) -> ActivateIn:
+        if (self.subscription_id is None) == (self.license_key is None):
+            raise ValueError("send either subscription_id (with a bearer token) or license_key")
+        return self
 
 
 class RedeemIn(BaseModel):
