@@ -13,10 +13,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from subdesk import __version__
 from subdesk.accounts.api import router as accounts_router
+from subdesk.agent.app import install_agent
 from subdesk.billing.api import router as billing_router
 from subdesk.billing.gateway import PaymentGateway
 from subdesk.billing.sandbox import SandboxGateway
 from subdesk.billing.sandbox_ledger import SqliteLedger
+from subdesk.body_limit import BodyLimit
 from subdesk.catalog.api import router as catalog_router
 from subdesk.channels.partners.api import router as partners_router
 from subdesk.channels.stores.api import router as stores_router
@@ -101,7 +103,9 @@ def create_app(
     ):
         app.include_router(router)
     _install_error_handlers(app)
+    install_agent(app)
     install_portal(app, app.state.runtime)
+    app.add_middleware(BodyLimit)
     app.add_middleware(CheckInFastPath)  # outermost: the hot path skips the rest
 
     @app.get("/healthz", tags=["operations"])

@@ -178,3 +178,12 @@ def test_openapi_document_and_docs_are_served(client: TestClient) -> None:
         assert path in spec["paths"]
     assert client.get("/docs").status_code == 200
     assert client.get("/healthz").json()["status"] == "ok"
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_read(client: TestClient) -> None:
+    huge = b"x" * (4 * 1024 * 1024 + 1)
+    answer = client.post(
+        "/api/v1/trust/check", content=huge, headers={"Content-Type": "application/json"}
+    )
+    assert answer.status_code == 413
+    assert answer.json()["error"]["code"] == "too_large"

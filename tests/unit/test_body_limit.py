@@ -1,0 +1,28 @@
+"""A body without a declared length is cut off as soon as it passes the limit."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from subdesk.body_limit import BodyLimit
+
+
+def test_a_streamed_body_past_the_limit_gets_413_and_the_app_never_finishes_reading() -> None:
+    sent: list[dict[str, Any]] = []
+    chunks = [{"type": "http.request", "body": b"x" * 600, "more_body": True}] * 3
+
+    async def receive() -> dict[str, Any]:
+        return chunks.pop(0)
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    async def app(_scope: Any, receive: Any, _send: Any) -> None:
+        while True:
+            await receive()
+
+    scope = {"type": "http", "headers": [], "path": "/api/v1/trust/check"}
+    asyncio.run(BodyLimit(app, limit=1000)(scope, receive, send))
+    assert sent[0]["status"] == 413
+    assert b"too_large" in sent[1]["body"]
