@@ -11,6 +11,7 @@ from rich.console import Console
 
 from subdesk.channels.partners.cli import partner_commands
 from subdesk.config import Settings
+from subdesk.support.cli import staff_commands
 from subdesk.trust.cli import trust_commands
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ clock = typer.Typer(
 app.add_typer(clock, name="clock")
 app.add_typer(trust_commands, name="trust")
 app.add_typer(partner_commands, name="partners")
+app.add_typer(staff_commands, name="staff")
 
 
 @contextmanager

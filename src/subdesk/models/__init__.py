@@ -13,6 +13,13 @@ from subdesk.models.retail import RetailKey
 from subdesk.models.sandbox import SandboxClockRow
 from subdesk.models.stores import StoreNotification, StoreSubscription
 from subdesk.models.subscriptions import Cancellation, Consent, Subscription
+from subdesk.models.support import (
+    CaseMessage,
+    RefundException,
+    StaffMember,
+    StaffSession,
+    SupportCase,
+)
 from subdesk.models.trust import (
     OfficialDomain,
     OfficialPhone,
@@ -29,6 +36,7 @@ __all__ = [
     "Base",
     "Cancellation",
     "CancellationDeclaration",
+    "CaseMessage",
     "Consent",
     "Device",
     "Disclosure",
@@ -47,13 +55,17 @@ __all__ = [
     "Plan",
     "Product",
     "Refund",
+    "RefundException",
     "RetailKey",
     "SandboxClockRow",
     "ScamNumber",
     "Service",
+    "StaffMember",
+    "StaffSession",
     "StoreNotification",
     "StoreSubscription",
     "Subscription",
+    "SupportCase",
     "TrustReport",
     "TrustReportNumber",
     "WebhookDelivery",

@@ -24,6 +24,7 @@ TEMPLATE_NAMES = (
     "declaration",
     "password_reset",
     "invitation",
+    "case_reply",
 )
 
 # Plain-text templates; the HTML made from them is escaped in _html.

@@ -1,0 +1,1 @@
+"""The staff console under /agent: server-rendered pages over the support desk's services."""

@@ -1,0 +1,27 @@
+"""Mounts the staff console on the app: its pages and where a missing staff session leads."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+
+from subdesk.agent import auth, cases, customers, exceptions, search, staff
+from subdesk.agent.web import PasswordChangeNeeded, StaffSignInNeeded
+
+
+async def _sign_in(request: Request, _error: Exception) -> Response:
+    return RedirectResponse(f"/agent/sign-in?next={quote(request.url.path)}", status_code=303)
+
+
+async def _password(_request: Request, _error: Exception) -> Response:
+    return RedirectResponse("/agent/password", status_code=303)
+
+
+def install_agent(app: FastAPI) -> None:
+    for module in (auth, search, customers, cases, exceptions, staff):
+        app.include_router(module.router)
+    # Handlers of these subclasses win over the app's SubdeskError handler.
+    app.add_exception_handler(StaffSignInNeeded, _sign_in)
+    app.add_exception_handler(PasswordChangeNeeded, _password)

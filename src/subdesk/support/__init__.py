@@ -1,0 +1,1 @@
+"""The support desk: staff and roles, search, the customer view, actions, cases, exceptions."""
