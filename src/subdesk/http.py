@@ -86,7 +86,7 @@ def as_customer(
     """Authenticate, run `handler` in one transaction, and replay a repeated Idempotency-Key."""
     if bearer is None:
         raise NotAuthenticated("Sign in first: send Authorization: Bearer <token>.")
-    key = _checked_key(idempotency_key)
+    key = checked_key(idempotency_key)
     scope = f"{request.method} {request.url.path}"
     fingerprint = idempotency.request_fingerprint(payload)
     try:
@@ -134,7 +134,7 @@ def require_operator(request: Request, bearer: HTTPAuthorizationCredentials | No
     return Actor("operator", given[:12])
 
 
-def _checked_key(key: str | None) -> str | None:
+def checked_key(key: str | None) -> str | None:
     if key is None:
         return None
     if not key.strip() or len(key) > idempotency.MAX_KEY_LENGTH:

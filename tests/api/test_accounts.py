@@ -61,3 +61,18 @@ def test_closing_the_account_cancels_removes_cards_erases_data_and_keeps_the_boo
     again = client.post("/api/v1/auth/token", json={"email": alice.email, "password": PASSWORD})
     assert again.status_code == 401
     assert sub["id"]
+
+
+def test_closing_again_with_the_same_key_answers_the_same(client: TestClient) -> None:
+    alice = customer(client)
+    subscribe(client, alice, "av1-year-usd")
+    headers = {**alice.headers, "Idempotency-Key": "close-1"}
+    first = client.request("DELETE", "/api/v1/me", json={"reason": "leaving"}, headers=headers)
+    again = client.request("DELETE", "/api/v1/me", json={"reason": "leaving"}, headers=headers)
+    assert first.status_code == again.status_code == 200
+    assert first.json() == again.json()
+    assert len(first.json()["cancellations"]) == 1
+    other = client.request("DELETE", "/api/v1/me", json={"reason": "other"}, headers=headers)
+    assert other.status_code == 409
+    without = client.request("DELETE", "/api/v1/me", headers=alice.headers)
+    assert without.status_code == 401

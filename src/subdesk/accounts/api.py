@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 
+from subdesk import idempotency
 from subdesk.accounts import service
 from subdesk.accounts.closure import close_account
 from subdesk.accounts.schemas import AccountClosedOut, AccountOut, CloseIn, SignIn, SignUp, TokenOut
+from subdesk.audit.log import Actor
 from subdesk.context import Work
-from subdesk.http import Bearer, as_customer, public
+from subdesk.errors import NotAuthenticated
+from subdesk.http import (
+    Bearer,
+    IdempotencyKey,
+    as_customer,
+    checked_key,
+    database_of,
+    public,
+    work_of,
+)
+from subdesk.models import IdempotencyRecord
 from subdesk.schemas import ERRORS
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"], responses=ERRORS)
@@ -41,11 +55,44 @@ def me(request: Request, bearer: Bearer) -> object:
 
 
 @router.delete("/me", response_model=AccountClosedOut)
-def close(request: Request, bearer: Bearer, body: CloseIn | None = None) -> object:
-    """Close the account: cancels every subscription now, removes cards, erases personal data."""
+def close(
+    request: Request, bearer: Bearer, body: CloseIn | None = None, key: IdempotencyKey = None
+) -> object:
+    """Close the account: cancels every subscription now, removes cards, erases personal data.
+
+    A repeat with the same Idempotency-Key gets the same answer, although the close revoked
+    the token it came with: its answer is kept under the token's digest, not the account."""
     reason = body.reason if body else None
-    return as_customer(
-        request,
-        bearer,
-        lambda work, account: AccountClosedOut(cancellations=close_account(work, account, reason)),
-    )
+    if key is None:
+        return as_customer(
+            request,
+            bearer,
+            lambda work, account: AccountClosedOut(
+                cancellations=close_account(work, account, reason)
+            ),
+        )
+    if bearer is None:
+        raise NotAuthenticated("Sign in first: send Authorization: Bearer <token>.")
+    checked_key(key)
+    scope = f"token:{service.token_digest(bearer.credentials)}:DELETE /api/v1/me"
+    fingerprint = idempotency.request_fingerprint({"reason": reason})
+    with database_of(request).transaction() as session:
+        stored = idempotency.replay(session, scope, key, fingerprint)
+        if stored is not None:
+            return JSONResponse(stored[1], status_code=stored[0])
+        account = service.account_for_token(work_of(request, session), bearer.credentials)
+        work = work_of(request, session, Actor.customer(account.id))
+        answer = jsonable_encoder(
+            AccountClosedOut(cancellations=close_account(work, account, reason))
+        )
+        session.add(
+            IdempotencyRecord(
+                scope=scope,
+                key=key,
+                request_hash=fingerprint,
+                status_code=200,
+                response=answer,
+                created_at=work.now,
+            )
+        )
+    return JSONResponse(answer)
