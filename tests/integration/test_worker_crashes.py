@@ -97,11 +97,13 @@ def test_killed_and_parallel_workers_charge_every_period_exactly_once(
     seed = int(os.environ.get("SUBDESK_CRASH_SEED", time.time_ns() % 100_000))
     rng = random.Random(seed)
     for _ in range(ROUNDS):
-        workers = [_start_worker(env, tmp_path) for _ in range(2)]
-        time.sleep(rng.uniform(0.5, 3.0))
-        for worker in workers:
-            worker.send_signal(signal.SIGKILL)
-            worker.wait()
+        _kill_after(env, tmp_path, rng.uniform(0.5, 3.0))
+    # On a loaded machine a worker may not get past starting up before it is killed: give
+    # the killed ones longer until some of them have renewed, so a crash mid-work is tested.
+    for extra in range(20):
+        if _renewals(database_url) > 0:
+            break
+        _kill_after(env, tmp_path, rng.uniform(3.0, 6.0 + extra))
     renewed_while_killed = _renewals(database_url)
     subprocess.run(
         [SUBDESK, "worker", "--once"], env=env, cwd=tmp_path, check=True, capture_output=True
@@ -121,6 +123,14 @@ def test_killed_and_parallel_workers_charge_every_period_exactly_once(
     assert periods == {2}, f"seed {seed}: none missed"
     assert SqliteLedger(ledger_path).captures() == 2 * SUBSCRIPTIONS, f"seed {seed}: processor"
     assert renewed_while_killed > 0, "the killed workers never got to work"
+
+
+def _kill_after(env: dict[str, str], cwd: Path, seconds: float) -> None:
+    workers = [_start_worker(env, cwd) for _ in range(2)]
+    time.sleep(seconds)
+    for worker in workers:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
 
 
 def _renewals(database_url: str) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 
 from subdesk.body_limit import BodyLimit
@@ -23,6 +24,10 @@ def test_a_streamed_body_past_the_limit_gets_413_and_the_app_never_finishes_read
             await receive()
 
     scope = {"type": "http", "headers": [], "path": "/api/v1/trust/check"}
-    asyncio.run(BodyLimit(app, limit=1000)(scope, receive, send))
+    limited = BodyLimit(app, limit=1000)
+    # A loop of its own in a thread of its own: the browser tests' loop may run in this one.
+    worker = threading.Thread(target=lambda: asyncio.run(limited(scope, receive, send)))
+    worker.start()
+    worker.join(timeout=30)
     assert sent[0]["status"] == 413
     assert b"too_large" in sent[1]["body"]
