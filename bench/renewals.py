@@ -4,8 +4,9 @@
     python bench/renewals.py --n 100000 --url postgresql+psycopg://postgres@127.0.0.1:5432/bench
 
 Creates N monthly subscriptions that are all due, runs `subdesk worker --once` in
-`--workers` child processes (charging through the sandbox processor, invoicing, moving the period,
-queueing the receipt), and reports renewals per second and the worker's peak RSS.
+`--workers` child processes (charging through the sandbox processor, whose memory is a file
+they share, invoicing, moving the period, queueing the receipt), and reports renewals per
+second and the worker's peak RSS.
 Then it recreates the same data and times the baseline: set-based INSERT ... SELECT
 and UPDATE statements writing the same payments, invoices, receipts, audit events and
 periods. The PostgreSQL database given is emptied first.
@@ -125,7 +126,9 @@ def run_workers(url: str, workdir: Path, count: int) -> tuple[float, float]:
     env.update(
         SUBDESK_DATABASE_URL=url,
         SUBDESK_SIGNING_KEY=SEED,
-        SUBDESK_SANDBOX_LEDGER="",
+        # The processor's memory in its own file, shared by the workers as one processor
+        # (kept in a worker's memory it would grow with every charge of the run).
+        SUBDESK_SANDBOX_LEDGER=str(workdir / "processor.db"),
         SUBDESK_SMTP_PORT="9",
     )
     subdesk = shutil.which("subdesk", path=str(Path(sys.executable).parent)) or "subdesk"
@@ -231,7 +234,9 @@ def main() -> None:
 
     fresh_database(url)
     seed(url, args.n)
+    load_before = os.getloadavg()[0]
     worker_seconds, peak_mb = run_workers(url, workdir, args.workers)
+    load_after = os.getloadavg()[0]
     done = renewed(url)
     assert done == args.n, f"renewed {done} of {args.n}"
 
@@ -247,6 +252,7 @@ def main() -> None:
     print(f"worker / baseline {worker_seconds / baseline_seconds:.1f}x")
     print(f"workers           {args.workers}")
     print(f"worker peak RSS   {peak_mb:.0f} MB (the largest one)")
+    print(f"load average      {load_before:.1f} before the workers, {load_after:.1f} after")
 
 
 if __name__ == "__main__":

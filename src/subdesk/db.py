@@ -8,10 +8,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, create_engine, event, insert
+from sqlalchemy import DateTime, Engine, create_engine, event
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from subdesk.bulk_insert import insert_rows
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -81,7 +83,7 @@ _APPENDED = "subdesk.appended_rows"
 def _write_appended(session: Session, *_args: Any) -> None:
     appended: dict[type[Any], list[dict[str, Any]]] | None = session.info.pop(_APPENDED, None)
     for model, rows in (appended or {}).items():
-        session.connection().execute(insert(model), rows)
+        insert_rows(session.connection(), model, rows)
 
 
 @contextmanager

@@ -7,6 +7,7 @@ crash or a time-out repeats the answer, never the money movement.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -64,6 +65,19 @@ class InvalidCard(PaymentFailed):
     code = "invalid_card"
 
 
+@dataclass(frozen=True, slots=True)
+class ChargeAttempt:
+    """One charge of a batch: what `PaymentGateway.charge` takes."""
+
+    token: str
+    amount: Money
+    idempotency_key: str
+
+
+# What the processor answered one attempt: the charge, or the failure `charge` would raise.
+ChargeAnswer = Charge | CardDeclined | GatewayUnavailable
+
+
 class PaymentGateway(Protocol):
     def tokenize_card(self, number: str, exp_month: int, exp_year: int, cvc: str) -> CardToken:
         """Turn card details into a reusable token, or raise InvalidCard."""
@@ -75,4 +89,13 @@ class PaymentGateway(Protocol):
 
     def refund(self, charge_id: str, amount: Money, idempotency_key: str) -> RefundReceipt:
         """Return `amount` of a captured charge; never more than remains of it."""
+        ...
+
+
+class BatchGateway(PaymentGateway, Protocol):
+    """A processor that also takes many charges in one call (a batch API, one round trip)."""
+
+    def charge_many(self, attempts: Sequence[ChargeAttempt]) -> list[ChargeAnswer]:
+        """Answer every attempt, in order, as `charge` would have one by one; a decline in
+        the middle answers that attempt only."""
         ...

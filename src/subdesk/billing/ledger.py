@@ -11,9 +11,10 @@ from subdesk.audit.log import record
 from subdesk.context import Work
 from subdesk.db import append_row
 from subdesk.errors import Conflict
-from subdesk.models import Invoice, Payment, PaymentMethod, Refund, Subscription
+from subdesk.models import Invoice, Payment, PaymentMethod, Refund
 from subdesk.money import Money
 from subdesk.notifications import webhooks
+from subdesk.subscriptions.state import SubscriptionState
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -54,7 +55,7 @@ class Captured:
 
 
 def capture(
-    work: Work, subscription: Subscription, method: PaymentMethod, request: ChargeRequest
+    work: Work, subscription: SubscriptionState, method: PaymentMethod, request: ChargeRequest
 ) -> Captured:
     """Charge the card and record the payment and its invoice; a decline raises, writing nothing.
 

@@ -14,16 +14,19 @@ card's outcome (never its number), so tokens stay usable across processes.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 
 from subdesk.billing.gateway import (
     CardDeclined,
     CardToken,
     Charge,
+    ChargeAnswer,
+    ChargeAttempt,
     GatewayUnavailable,
     InvalidCard,
     RefundReceipt,
 )
-from subdesk.billing.sandbox_ledger import Ledger, MemoryLedger
+from subdesk.billing.sandbox_ledger import Answer, Ledger, MemoryLedger
 from subdesk.clock import Clock
 from subdesk.money import Money
 
@@ -86,20 +89,36 @@ class SandboxGateway:
             raise InvalidCard("The security code must be 3 or 4 digits.", field="cvc")
 
     def charge(self, token: str, amount: Money, idempotency_key: str) -> Charge:
-        earlier = self.ledger.lookup(idempotency_key)
-        if earlier is None:
-            earlier = self.ledger.settle(idempotency_key, self._decide(token, amount))
-        if isinstance(earlier, CardDeclined):
-            raise earlier
-        if not isinstance(earlier, Charge):
-            raise GatewayUnavailable("Idempotency key reused for another operation.")
-        return earlier
+        (answer,) = self.charge_many([ChargeAttempt(token, amount, idempotency_key)])
+        if isinstance(answer, Charge):
+            return answer
+        raise answer
 
-    def _decide(self, token: str, amount: Money) -> Charge | CardDeclined:
+    def charge_many(self, attempts: Sequence[ChargeAttempt]) -> list[ChargeAnswer]:
+        """Every attempt answered in order; the ledger is read and written once for all."""
+        kept = self.ledger.lookup_many([attempt.idempotency_key for attempt in attempts])
+        fresh: dict[str, Charge | CardDeclined] = {}
+        unreachable: dict[str, GatewayUnavailable] = {}
+        for attempt in attempts:
+            key = attempt.idempotency_key
+            if key in kept or key in fresh or key in unreachable:
+                continue
+            decided = self._decide(attempt.token, attempt.amount)
+            if isinstance(decided, GatewayUnavailable):
+                unreachable[key] = decided  # not remembered: retried with the same key
+            else:
+                fresh[key] = decided
+        if fresh:
+            kept.update(self.ledger.settle_many(fresh))
+        return [
+            _as_charge_answer(kept.get(a.idempotency_key) or unreachable[a.idempotency_key])
+            for a in attempts
+        ]
+
+    def _decide(self, token: str, amount: Money) -> Charge | CardDeclined | GatewayUnavailable:
         outcome = token.removeprefix("tok_").rpartition("_")[0]
         if outcome == "processing_error":
-            # Not remembered: a network error is retried with the same key.
-            raise GatewayUnavailable("The payment processor could not be reached; try again.")
+            return GatewayUnavailable("The payment processor could not be reached; try again.")
         if outcome != "approve":
             message, hard = DECLINES.get(outcome, ("Unknown card.", True))
             return CardDeclined(message, decline_code=outcome, hard=hard)
@@ -123,6 +142,12 @@ class SandboxGateway:
 
     def refunded_total(self, charge_id: str) -> int:
         return self.ledger.refunded(charge_id)
+
+
+def _as_charge_answer(answer: Answer | GatewayUnavailable) -> ChargeAnswer:
+    if isinstance(answer, RefundReceipt):
+        return GatewayUnavailable("Idempotency key reused for another operation.")
+    return answer
 
 
 def _captured(charge_id: str) -> Money:

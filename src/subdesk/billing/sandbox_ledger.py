@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -17,13 +18,18 @@ from subdesk.billing.gateway import CardDeclined, Charge, RefundReceipt
 from subdesk.money import Money
 
 Answer = Charge | RefundReceipt | CardDeclined
+CHUNK = 500  # keys per `IN (...)`, well inside SQLite's limit on parameters
 
 
 class Ledger(Protocol):
     def lookup(self, key: str) -> Answer | None: ...
 
-    def settle(self, key: str, answer: Charge | CardDeclined) -> Answer:
-        """Keep `answer` for `key` unless one is kept already; return the kept one."""
+    def lookup_many(self, keys: Sequence[str]) -> dict[str, Answer]:
+        """The answers kept for those of `keys` that have one."""
+        ...
+
+    def settle_many(self, answers: Mapping[str, Charge | CardDeclined]) -> dict[str, Answer]:
+        """Keep each answer for its key unless one is kept already; return the kept ones."""
         ...
 
     def refund_once(self, key: str, receipt: RefundReceipt, captured: int) -> RefundReceipt | None:
@@ -45,9 +51,13 @@ class MemoryLedger:
         with self._lock:
             return self._answers.get(key)
 
-    def settle(self, key: str, answer: Charge | CardDeclined) -> Answer:
+    def lookup_many(self, keys: Sequence[str]) -> dict[str, Answer]:
         with self._lock:
-            return self._answers.setdefault(key, answer)
+            return {key: self._answers[key] for key in keys if key in self._answers}
+
+    def settle_many(self, answers: Mapping[str, Charge | CardDeclined]) -> dict[str, Answer]:
+        with self._lock:
+            return {key: self._answers.setdefault(key, answer) for key, answer in answers.items()}
 
     def refund_once(self, key: str, receipt: RefundReceipt, captured: int) -> RefundReceipt | None:
         with self._lock:
@@ -97,14 +107,28 @@ class SqliteLedger:
         row = self._connect().execute("SELECT answer FROM answers WHERE key = ?", (key,)).fetchone()
         return _load(row[0]) if row else None
 
-    def settle(self, key: str, answer: Charge | CardDeclined) -> Answer:
+    def lookup_many(self, keys: Sequence[str]) -> dict[str, Answer]:
+        db, found = self._connect(), dict[str, Answer]()
+        for start in range(0, len(keys), CHUNK):
+            chunk = keys[start : start + CHUNK]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT key, answer FROM answers WHERE key IN ({marks})"  # noqa: S608 - only placeholders
+            found.update((key, _load(answer)) for key, answer in db.execute(query, chunk))
+        return found
+
+    def settle_many(self, answers: Mapping[str, Charge | CardDeclined]) -> dict[str, Answer]:
+        """One transaction: all of them are kept, or (if the process dies) none."""
         db = self._connect()
-        db.execute(
-            "INSERT OR IGNORE INTO answers (key, answer) VALUES (?, ?)", (key, _dump(answer))
-        )
-        stored = self.lookup(key)
-        assert stored is not None  # noqa: S101 - just written or already there
-        return stored
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            rows = [(key, _dump(answer)) for key, answer in answers.items()]
+            db.executemany("INSERT OR IGNORE INTO answers (key, answer) VALUES (?, ?)", rows)
+            kept = self.lookup_many(list(answers))
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        return kept
 
     def refund_once(self, key: str, receipt: RefundReceipt, captured: int) -> RefundReceipt | None:
         db = self._connect()

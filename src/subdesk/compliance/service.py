@@ -8,10 +8,11 @@ from subdesk.catalog.service import plan_of
 from subdesk.compliance import notices as schedule
 from subdesk.compliance.rules import jurisdiction
 from subdesk.context import Work
-from subdesk.models import Account, Subscription
+from subdesk.models import Account
+from subdesk.subscriptions.state import SubscriptionState
 
 
-def facts_of(work: Work, subscription: Subscription) -> tuple[schedule.Facts, Account]:
+def facts_of(work: Work, subscription: SubscriptionState) -> tuple[schedule.Facts, Account]:
     plan = plan_of(work, subscription.plan_id)
     account = work.session.get(Account, subscription.account_id)
     assert account is not None  # noqa: S101 - a subscription always has its account
@@ -29,7 +30,7 @@ def facts_of(work: Work, subscription: Subscription) -> tuple[schedule.Facts, Ac
     return facts, account
 
 
-def first_notice_of_period(work: Work, subscription: Subscription) -> datetime | None:
+def first_notice_of_period(work: Work, subscription: SubscriptionState) -> datetime | None:
     """When the first notice about a period just begun falls due (none is sent for it yet)."""
     facts, _ = facts_of(work, subscription)
     return schedule.next_check(schedule.planned(facts, work.now), work.now, frozenset())

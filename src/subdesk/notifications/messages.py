@@ -20,6 +20,7 @@ from subdesk.models import (
 from subdesk.money import Money
 from subdesk.notifications.formatting import day, moment, money
 from subdesk.notifications.outbox import queue_email, queue_email_to
+from subdesk.subscriptions.state import SubscriptionState
 
 if TYPE_CHECKING:
     from subdesk.subscriptions.declarations import Ended
@@ -30,7 +31,7 @@ PERIOD_WORDS = {
 }
 
 
-def _account(work: Work, subscription: Subscription) -> Account | None:
+def _account(work: Work, subscription: SubscriptionState) -> Account | None:
     return work.session.get(Account, subscription.account_id)
 
 
@@ -71,7 +72,7 @@ def purchase_acknowledged(
 
 
 def receipt(
-    work: Work, subscription: Subscription, plan: Plan, captured: Captured, card: str
+    work: Work, subscription: SubscriptionState, plan: Plan, captured: Captured, card: str
 ) -> None:
     account = _account(work, subscription)
     if account is None:
@@ -99,7 +100,7 @@ def receipt(
 
 def payment_failed(
     work: Work,
-    subscription: Subscription,
+    subscription: SubscriptionState,
     plan: Plan,
     amount: Money,
     reason: str,
@@ -158,6 +159,7 @@ def refund_issued(work: Work, subscription: Subscription, plan: Plan, refund: Re
         "money_back_guarantee": {"en": "money-back guarantee", "de": "Geld-zurück-Garantie"},
         "pro_rata_unused_months": {"en": "unused months", "de": "nicht genutzte Monate"},
         "eu_withdrawal": {"en": "withdrawal from the contract", "de": "Widerruf des Vertrags"},
+        "duplicate_charge": {"en": "duplicate charge", "de": "doppelte Abbuchung"},
     }
     context = {
         "plan": plan.name,

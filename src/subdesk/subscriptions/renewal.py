@@ -15,14 +15,14 @@ from sqlalchemy import select
 
 from subdesk.audit.log import record
 from subdesk.billing import ledger
-from subdesk.billing.gateway import CardDeclined, GatewayUnavailable
+from subdesk.billing.gateway import CardDeclined, ChargeAttempt, GatewayUnavailable
 from subdesk.billing.payment_methods import get_method
 from subdesk.catalog.service import plan_of
 from subdesk.compliance.rules import NoticeKind, jurisdiction, renewal_price
 from subdesk.compliance.service import first_notice_of_period
 from subdesk.context import Work
-from subdesk.errors import Conflict
-from subdesk.models import Account, Notice, Plan, Subscription
+from subdesk.errors import Conflict, NotFound
+from subdesk.models import Account, Notice, Plan
 from subdesk.money import Money
 from subdesk.notifications import messages, webhooks
 from subdesk.subscriptions import repository
@@ -30,6 +30,7 @@ from subdesk.subscriptions.periods import Period, next_period_end
 from subdesk.subscriptions.rules import Status, Transition, next_status
 from subdesk.subscriptions.schedule import after_failure
 from subdesk.subscriptions.snapshot import event_data, snapshot
+from subdesk.subscriptions.state import SubscriptionState
 
 RENEWABLE = frozenset({Status.TRIALING, Status.ACTIVE, Status.PAST_DUE})
 TRANSITION_ON_SUCCESS = {
@@ -47,29 +48,35 @@ class RenewalOutcome:
     hard_decline: bool = False
 
 
-def renew(work: Work, subscription: Subscription) -> RenewalOutcome:
+@dataclass(frozen=True, slots=True)
+class NextTerm:
+    """The period a renewal moves into, and the plan it is on then."""
+
+    plan: Plan
+    number: int
+    start: datetime
+    end: datetime
+    anchor: datetime
+
+
+def renew(work: Work, subscription: SubscriptionState) -> RenewalOutcome:
     """Charge and advance a due subscription; a decline moves it to past_due instead."""
     status = Status(subscription.status)
     if status not in RENEWABLE or not subscription.auto_renew:
         raise Conflict("This subscription does not renew.", code="not_renewable")
     if work.now < subscription.current_period_end:
         raise Conflict("This subscription is not due yet.", code="not_due")
-    current = plan_of(work, subscription.plan_id)
-    plan = plan_of(work, subscription.pending_plan_id) if subscription.pending_plan_id else current
-    number = subscription.period_number + 1
-    start = subscription.current_period_end
-    anchor = subscription.anchor_at if plan.period == current.period else start
-    end = next_period_end(anchor, Period(plan.period), start)
-    before = snapshot(subscription)
+    term = next_term(work, subscription)
+    plan, before = term.plan, snapshot(subscription)
     try:
-        captured, card = _charge(work, subscription, plan, number, start, end)
+        captured, card = _charge(work, subscription, term)
     except (CardDeclined, GatewayUnavailable) as failure:
         return _failed(work, subscription, plan, before, failure)
     subscription.status = next_status(status, TRANSITION_ON_SUCCESS[status]).value
     subscription.plan_id, subscription.pending_plan_id = plan.id, None
-    subscription.anchor_at, subscription.period_number = anchor, number
-    subscription.current_period_start, subscription.current_period_end = start, end
-    subscription.next_action_at = end
+    subscription.anchor_at, subscription.period_number = term.anchor, term.number
+    subscription.current_period_start = term.start
+    subscription.current_period_end = subscription.next_action_at = term.end
     if captured.kind == "renewal":
         subscription.agreed_price_minor = captured.amount.amount
     subscription.grace_ends_at, subscription.retries_left, subscription.failed_attempts = None, 0, 0
@@ -90,28 +97,82 @@ def renew(work: Work, subscription: Subscription) -> RenewalOutcome:
     return RenewalOutcome(True, captured)
 
 
+def _due_for_renewal(work: Work, subscription: SubscriptionState) -> bool:
+    """What `renew` checks before charging: live, auto-renewing, at its period end."""
+    return (
+        Status(subscription.status) in RENEWABLE
+        and subscription.auto_renew
+        and work.now >= subscription.current_period_end
+    )
+
+
+def next_term(work: Work, subscription: SubscriptionState) -> NextTerm:
+    """The next period; worked out once per unit of work for the same inputs."""
+    key = (
+        "next_term",
+        subscription.plan_id,
+        subscription.pending_plan_id,
+        subscription.anchor_at,
+        subscription.period_number,
+        subscription.current_period_end,
+    )
+    term = work.cache.get(key)
+    if not isinstance(term, NextTerm):
+        term = work.cache[key] = _next_term(work, subscription)
+    return term
+
+
+def _next_term(work: Work, subscription: SubscriptionState) -> NextTerm:
+    current = plan_of(work, subscription.plan_id)
+    plan = plan_of(work, subscription.pending_plan_id) if subscription.pending_plan_id else current
+    start = subscription.current_period_end
+    anchor = subscription.anchor_at if plan.period == current.period else start
+    end = next_period_end(anchor, Period(plan.period), start)
+    return NextTerm(plan, subscription.period_number + 1, start, end, anchor)
+
+
+def upcoming_charge(work: Work, subscription: SubscriptionState) -> ChargeAttempt | None:
+    """The charge `renew` asks the processor for if called now, exactly (None: it would not
+    ask: not renewable, or no usable card). The worker asks for a batch of these in one call
+    before renewing each; the idempotency key makes the second asking return the first answer."""
+    if not _due_for_renewal(work, subscription) or subscription.payment_method_id is None:
+        return None
+    try:
+        method = get_method(work, subscription.account_id, subscription.payment_method_id)
+    except NotFound:
+        return None
+    request = _charge_request(work, subscription, next_term(work, subscription))
+    return ChargeAttempt(method.gateway_token, request.amount, request.gateway_key)
+
+
 def _charge(
-    work: Work, subscription: Subscription, plan: Plan, number: int, start: datetime, end: datetime
+    work: Work, subscription: SubscriptionState, term: NextTerm
 ) -> tuple[ledger.Captured, str]:
     if subscription.payment_method_id is None:
         raise CardDeclined("No payment method.", decline_code="no_payment_method", hard=True)
     method = get_method(work, subscription.account_id, subscription.payment_method_id)
-    first_paid = number == 1
-    request = ledger.ChargeRequest(
-        kind="initial" if first_paid else "renewal",
-        amount=price_of_next_period(work, subscription, plan),
-        period_number=number,
-        first_paid=first_paid,
-        description=f"{plan.name}, {plan.period} {number}",
-        period_start=start,
-        period_end=end,
-        idempotency_key=f"period:{subscription.id}:{number}",
-        attempt=subscription.failed_attempts,
-    )
+    request = _charge_request(work, subscription, term)
     return ledger.capture(work, subscription, method, request), ledger.card_label(method)
 
 
-def price_of_next_period(work: Work, subscription: Subscription, plan: Plan) -> Money:
+def _charge_request(
+    work: Work, subscription: SubscriptionState, term: NextTerm
+) -> ledger.ChargeRequest:
+    first_paid = term.number == 1
+    return ledger.ChargeRequest(
+        kind="initial" if first_paid else "renewal",
+        amount=price_of_next_period(work, subscription, term.plan),
+        period_number=term.number,
+        first_paid=first_paid,
+        description=f"{term.plan.name}, {term.plan.period} {term.number}",
+        period_start=term.start,
+        period_end=term.end,
+        idempotency_key=f"period:{subscription.id}:{term.number}",
+        attempt=subscription.failed_attempts,
+    )
+
+
+def price_of_next_period(work: Work, subscription: SubscriptionState, plan: Plan) -> Money:
     """The introductory price for the first paid period; then the agreed price, and a
     higher one only if it was noticed inside the legal window before this renewal."""
     if subscription.period_number == 0 and plan.intro_price_minor is not None:
@@ -135,7 +196,7 @@ def price_of_next_period(work: Work, subscription: Subscription, plan: Plan) -> 
 
 def _failed(
     work: Work,
-    subscription: Subscription,
+    subscription: SubscriptionState,
     plan: Plan,
     before: dict[str, object],
     failure: Exception,
@@ -174,7 +235,7 @@ def _failed(
     return RenewalOutcome(False, decline_code=decline, hard_decline=hard)
 
 
-def roll_provider_period(work: Work, subscription: Subscription) -> None:
+def roll_provider_period(work: Work, subscription: SubscriptionState) -> None:
     """A provider bills its customers itself: while it keeps the subscription active, the
     period moves on without a charge from subdesk."""
     plan = plan_of(work, subscription.plan_id)
@@ -188,7 +249,7 @@ def roll_provider_period(work: Work, subscription: Subscription) -> None:
     _audit(work, subscription, "subscription.renewed", before, reason="billed by the provider")
 
 
-def expire(work: Work, subscription: Subscription, *, reason: str) -> None:
+def expire(work: Work, subscription: SubscriptionState, *, reason: str) -> None:
     """End a subscription whose grace period ran out without a payment."""
     before = snapshot(subscription)
     subscription.status = next_status(Status(subscription.status), Transition.EXPIRE).value
@@ -199,7 +260,7 @@ def expire(work: Work, subscription: Subscription, *, reason: str) -> None:
     webhooks.emit(work, "subscription.expired", event_data(subscription, reason=reason))
 
 
-def end_at_period_end(work: Work, subscription: Subscription) -> None:
+def end_at_period_end(work: Work, subscription: SubscriptionState) -> None:
     """Auto-renew was off: the subscription ends (canceled if the customer canceled it)."""
     before = snapshot(subscription)
     canceled = repository.confirmed_cancellation(work.session, subscription.id) is not None
@@ -216,7 +277,7 @@ def end_at_period_end(work: Work, subscription: Subscription) -> None:
 
 def _audit(
     work: Work,
-    subscription: Subscription,
+    subscription: SubscriptionState,
     action: str,
     before: dict[str, object],
     reason: str | None = None,

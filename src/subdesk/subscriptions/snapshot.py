@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from subdesk.models import Subscription
+from subdesk.subscriptions.state import SubscriptionState
 
 
-def event_data(subscription: Subscription, **extra: Any) -> dict[str, Any]:
+def event_data(subscription: SubscriptionState, **extra: Any) -> dict[str, Any]:
     """What a webhook says of a subscription: ids and state, never personal data."""
     return {
         "subscription_id": str(subscription.id),
@@ -19,7 +19,7 @@ def event_data(subscription: Subscription, **extra: Any) -> dict[str, Any]:
     }
 
 
-def snapshot(subscription: Subscription) -> dict[str, Any]:
+def snapshot(subscription: SubscriptionState) -> dict[str, Any]:
     def iso(value: Any) -> str | None:
         return value.isoformat() if value is not None else None
 
