@@ -13,7 +13,6 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from subdesk.audit.log import record
 from subdesk.billing import ledger
 from subdesk.billing.gateway import CardDeclined, ChargeAttempt, GatewayUnavailable
 from subdesk.billing.payment_methods import get_method
@@ -29,7 +28,7 @@ from subdesk.subscriptions import repository
 from subdesk.subscriptions.periods import Period, next_period_end
 from subdesk.subscriptions.rules import Status, Transition, next_status
 from subdesk.subscriptions.schedule import after_failure
-from subdesk.subscriptions.snapshot import event_data, snapshot
+from subdesk.subscriptions.snapshot import audit_change, event_data, snapshot
 from subdesk.subscriptions.state import SubscriptionState
 
 RENEWABLE = frozenset({Status.TRIALING, Status.ACTIVE, Status.PAST_DUE})
@@ -82,7 +81,7 @@ def renew(work: Work, subscription: SubscriptionState) -> RenewalOutcome:
     subscription.grace_ends_at, subscription.retries_left, subscription.failed_attempts = None, 0, 0
     subscription.next_notice_at = first_notice_of_period(work, subscription)
     subscription.updated_at = work.now
-    _audit(work, subscription, "subscription.renewed", before)
+    audit_change(work, subscription, "subscription.renewed", before)
     messages.receipt(work, subscription, plan, captured, card)
     webhooks.emit(
         work,
@@ -217,7 +216,7 @@ def _failed(
     subscription.retries_left = plan_next.retries_left
     subscription.failed_attempts += 1
     subscription.updated_at = work.now
-    _audit(work, subscription, "subscription.payment_failed", before, reason=decline)
+    audit_change(work, subscription, "subscription.payment_failed", before, reason=decline)
     retry_at = plan_next.next_action_at if plan_next.retries_left else None
     webhooks.emit(
         work, "payment.failed", event_data(subscription, decline_code=decline, hard_decline=hard)
@@ -246,7 +245,9 @@ def roll_provider_period(work: Work, subscription: SubscriptionState) -> None:
     subscription.current_period_start, subscription.current_period_end = start, end
     subscription.next_action_at = end
     subscription.updated_at = work.now
-    _audit(work, subscription, "subscription.renewed", before, reason="billed by the provider")
+    audit_change(
+        work, subscription, "subscription.renewed", before, reason="billed by the provider"
+    )
 
 
 def expire(work: Work, subscription: SubscriptionState, *, reason: str) -> None:
@@ -256,7 +257,7 @@ def expire(work: Work, subscription: SubscriptionState, *, reason: str) -> None:
     subscription.next_action_at = None
     subscription.access_ends_at = min(work.now, subscription.grace_ends_at or work.now)
     subscription.updated_at = work.now
-    _audit(work, subscription, "subscription.expired", before, reason=reason)
+    audit_change(work, subscription, "subscription.expired", before, reason=reason)
     webhooks.emit(work, "subscription.expired", event_data(subscription, reason=reason))
 
 
@@ -270,27 +271,6 @@ def end_at_period_end(work: Work, subscription: SubscriptionState) -> None:
     subscription.access_ends_at = subscription.access_ends_at or subscription.current_period_end
     subscription.canceled_at = subscription.canceled_at or (work.now if canceled else None)
     subscription.updated_at = work.now
-    _audit(work, subscription, "subscription.ended", before, reason="auto-renew off")
+    audit_change(work, subscription, "subscription.ended", before, reason="auto-renew off")
     event = "subscription.canceled" if canceled else "subscription.expired"
     webhooks.emit(work, event, event_data(subscription, reason="ended at period end"))
-
-
-def _audit(
-    work: Work,
-    subscription: SubscriptionState,
-    action: str,
-    before: dict[str, object],
-    reason: str | None = None,
-) -> None:
-    record(
-        work.session,
-        actor=work.actor,
-        action=action,
-        entity=("subscription", subscription.id),
-        account_id=subscription.account_id,
-        subscription_id=subscription.id,
-        before=before,
-        after=snapshot(subscription),
-        reason=reason,
-        now=work.now,
-    )

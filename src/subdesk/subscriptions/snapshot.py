@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from subdesk.audit.log import record
 from subdesk.subscriptions.state import SubscriptionState
+
+if TYPE_CHECKING:
+    from subdesk.context import Work
 
 
 def event_data(subscription: SubscriptionState, **extra: Any) -> dict[str, Any]:
@@ -34,3 +38,27 @@ def snapshot(subscription: SubscriptionState) -> dict[str, Any]:
         "current_period_end": iso(subscription.current_period_end),
         "access_ends_at": iso(subscription.access_ends_at),
     }
+
+
+def audit_change(
+    work: Work,
+    subscription: SubscriptionState,
+    action: str,
+    before: dict[str, Any] | None,
+    reason: str | None = None,
+    *,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Append the audit event of a change to `subscription` (after: its snapshot by default)."""
+    record(
+        work.session,
+        actor=work.actor,
+        action=action,
+        entity=("subscription", subscription.id),
+        account_id=subscription.account_id,
+        subscription_id=subscription.id,
+        before=before,
+        after=after if after is not None else snapshot(subscription),
+        reason=reason,
+        now=work.now,
+    )

@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from subdesk.accounts import recovery
 from subdesk.accounts.service import find_by_email, invited_account
-from subdesk.audit.log import record
 from subdesk.catalog.service import get_plan, plan_of
 from subdesk.channels.partners.rules import Command, effect, resolved
 from subdesk.context import Work
@@ -22,7 +21,7 @@ from subdesk.subscriptions.channels import Channel
 from subdesk.subscriptions.periods import Period, period_bounds
 from subdesk.subscriptions.purchase import new_subscription
 from subdesk.subscriptions.rules import Status
-from subdesk.subscriptions.snapshot import event_data, snapshot
+from subdesk.subscriptions.snapshot import audit_change, event_data, snapshot
 
 EVENTS = {
     Command.SUSPEND: "subscription.suspended",
@@ -95,7 +94,14 @@ def provision(work: Work, partner: Partner, order: Provision) -> tuple[Subscript
             created_at=work.now,
         )
     )
-    _audit(work, subscription, "subscription.created", None, f"provisioned by {partner.name}")
+    audit_change(
+        work,
+        subscription,
+        "subscription.created",
+        None,
+        f"provisioned by {partner.name}",
+        after=_after(subscription),
+    )
     if invited:
         recovery.invite(work, account, partner.name)
     webhooks.emit(work, "subscription.created", event_data(subscription, plan=plan.code))
@@ -139,7 +145,7 @@ def _apply(work: Work, subscription: Subscription, command: Command, reason: str
         subscription.canceled_at = subscription.access_ends_at = work.now
         subscription.next_action_at = None
     subscription.updated_at = work.now
-    _audit(work, subscription, EVENTS[command], before, reason)
+    audit_change(work, subscription, EVENTS[command], before, reason, after=_after(subscription))
     webhooks.emit(work, EVENTS[command], event_data(subscription, reason=reason))
 
 
@@ -154,6 +160,10 @@ def _restart_period_if_lapsed(work: Work, subscription: Subscription) -> None:
         )
         subscription.current_period_start, subscription.current_period_end = start, end
     subscription.next_action_at = subscription.current_period_end
+
+
+def _after(subscription: Subscription) -> dict[str, object]:
+    return {**snapshot(subscription), "channel": subscription.channel}
 
 
 def reactivation_check(
@@ -192,24 +202,3 @@ def reactivate(
         )
     _apply(work, subscription, Command.RESUME, "the provider confirmed it is resolved")
     return subscription
-
-
-def _audit(
-    work: Work,
-    subscription: Subscription,
-    action: str,
-    before: dict[str, object] | None,
-    reason: str,
-) -> None:
-    record(
-        work.session,
-        actor=work.actor,
-        action=action,
-        entity=("subscription", subscription.id),
-        account_id=subscription.account_id,
-        subscription_id=subscription.id,
-        before=before,
-        after={**snapshot(subscription), "channel": subscription.channel},
-        reason=reason,
-        now=work.now,
-    )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from subdesk.audit.log import record
 from subdesk.channels.stores import repository
 from subdesk.channels.stores.rules import RESTART, Phase, Step, StoreState, Target, step, target
 from subdesk.context import Work
@@ -20,7 +19,7 @@ from subdesk.subscriptions.channels import Channel
 from subdesk.subscriptions.periods import Period, add_months
 from subdesk.subscriptions.purchase import new_subscription
 from subdesk.subscriptions.rules import LIVE, Status, next_status
-from subdesk.subscriptions.snapshot import event_data, snapshot
+from subdesk.subscriptions.snapshot import audit_change, event_data, snapshot
 
 CHANNELS = {"apple": Channel.APP_STORE, "google": Channel.GOOGLE_PLAY}
 
@@ -91,7 +90,9 @@ def _create(work: Work, row: StoreSubscription, plan: Plan, goal: Target, reason
     work.session.add(subscription)
     work.session.flush()
     row.subscription_id = subscription.id
-    _audit(work, subscription, "subscription.created", None, reason)
+    audit_change(
+        work, subscription, "subscription.created", None, reason, after=_view(subscription)
+    )
     webhooks.emit(work, "subscription.created", event_data(subscription, plan=plan.code))
 
 
@@ -108,7 +109,7 @@ def _apply(work: Work, subscription: Subscription, goal: Target, change: Step, r
     if _view(subscription) == before:
         return
     subscription.updated_at = work.now
-    _audit(work, subscription, change.action, before, reason)
+    audit_change(work, subscription, change.action, before, reason, after=_view(subscription))
     if change.webhook:
         webhooks.emit(work, change.webhook, event_data(subscription, reason=reason))
 
@@ -128,24 +129,3 @@ def _view(subscription: Subscription) -> dict[str, Any]:
         "channel": subscription.channel,
         "grace_ends_at": grace.isoformat() if grace else None,
     }
-
-
-def _audit(
-    work: Work,
-    subscription: Subscription,
-    action: str,
-    before: dict[str, Any] | None,
-    reason: str,
-) -> None:
-    record(
-        work.session,
-        actor=work.actor,
-        action=action,
-        entity=("subscription", subscription.id),
-        account_id=subscription.account_id,
-        subscription_id=subscription.id,
-        before=before,
-        after=_view(subscription),
-        reason=reason,
-        now=work.now,
-    )
