@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from subdesk import __version__
 from subdesk.accounts.api import router as accounts_router
 from subdesk.agent.app import install_agent
+from subdesk.agent.errors import error_page
 from subdesk.billing.api import router as billing_router
 from subdesk.billing.gateway import PaymentGateway
 from subdesk.billing.sandbox import SandboxGateway
@@ -31,7 +32,7 @@ from subdesk.licensing.api import router as licensing_router
 from subdesk.licensing.fast_route import CheckInFastPath
 from subdesk.notifications.api import router as webhooks_router
 from subdesk.portal.app import install_portal
-from subdesk.portal.pages import error_page, is_page
+from subdesk.portal.pages import is_page
 from subdesk.ratelimit import Limiter, SignInLimiter
 from subdesk.receipts import ReceiptSigner
 from subdesk.sandbox_api import router as sandbox_router

@@ -74,11 +74,13 @@ def migrate() -> None:
 
 @app.command()
 def demo() -> None:
-    """Create the demo catalog (USD and EUR plans) and demo customers; safe to repeat."""
+    """Create the demo catalog (USD and EUR plans), demo customers and help articles; safe to
+    repeat."""
     from subdesk.app import build_runtime
     from subdesk.catalog.demo import DEMO_PASSWORD, seed_catalog, seed_customers
     from subdesk.context import Work
     from subdesk.db import Database
+    from subdesk.support.help.demo import seed_articles
     from subdesk.trust.demo import seed_official_channels
 
     migrate()
@@ -90,9 +92,11 @@ def demo() -> None:
         plans = seed_catalog(work)
         customers = seed_customers(work)
         channels = seed_official_channels(work)
+        articles = seed_articles(work)
     database.dispose()
     console.print(f"Demo data: {plans} new plans, {customers} new customers.")
     console.print(f"Trust check: {channels} new official channels.")
+    console.print(f"Help center: {articles} new articles.")
     console.print(f"Sign in as alice@example.com with the password [bold]{DEMO_PASSWORD}[/bold].")
 
 

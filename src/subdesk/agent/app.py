@@ -7,7 +7,16 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
-from subdesk.agent import auth, cases, customers, exceptions, search, staff
+from subdesk.agent import (
+    articles,
+    auth,
+    billing_problems,
+    cases,
+    customers,
+    exceptions,
+    search,
+    staff,
+)
 from subdesk.agent.web import PasswordChangeNeeded, StaffSignInNeeded
 
 
@@ -20,7 +29,8 @@ async def _password(_request: Request, _error: Exception) -> Response:
 
 
 def install_agent(app: FastAPI) -> None:
-    for module in (auth, search, customers, cases, exceptions, staff):
+    modules = (auth, search, customers, cases, exceptions, billing_problems, articles, staff)
+    for module in modules:
         app.include_router(module.router)
     # Handlers of these subclasses win over the app's SubdeskError handler.
     app.add_exception_handler(StaffSignInNeeded, _sign_in)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import aliased
 from subdesk.context import Runtime, Work
 from subdesk.licensing import tokens
 from subdesk.licensing.devices import token_digest
-from subdesk.licensing.rules import MESSAGES, DeviceFacts, Verdict, verdict
+from subdesk.licensing.rules import MESSAGES, Code, DeviceFacts, Verdict, help_path, verdict
 from subdesk.models import Account, Device, Plan, Product, Service, Subscription
 from subdesk.models.catalog import product_services
 from subdesk.notifications.formatting import format_day
@@ -34,6 +34,7 @@ class CheckIn:
     message: str
     check_in_due: datetime
     offline_token: str
+    article_url: str = ""  # the help center's article on the code, in the person's language
     device_id: uuid.UUID | None = None
     seen_due: bool = False  # the stored last_seen_at is old enough to be written again
 
@@ -304,4 +305,10 @@ def _answer(
         },
     )
     due = now + timedelta(hours=runtime.settings.check_in_hours)
-    return CheckIn(found, message, due, token, device_id, seen_due)
+    article = _article_url(runtime.settings.public_url, found.code, locale)
+    return CheckIn(found, message, due, token, article, device_id, seen_due)
+
+
+@lru_cache(maxsize=256)
+def _article_url(public_url: str, code: Code, locale: str) -> str:
+    return public_url.rstrip("/") + help_path(code, locale)

@@ -54,6 +54,16 @@ ACTIONS: dict[Code, tuple[Action, ...]] = {
 
 PROTECTING = frozenset({Code.ACTIVE, Code.TRIAL, Code.GRACE})
 
+# The help center's article on each code (the demo data ships one per code and language).
+HELP_SLUGS: dict[Code, str] = {
+    code: "checkin-" + code.value.lower().replace("_", "-") for code in Code
+}
+
+
+def help_path(code: Code, locale: str) -> str:
+    """The page of the article explaining `code`, in the person's language (no lookup)."""
+    return f"/help/{HELP_SLUGS[code]}?lang={locale if locale in MESSAGES else 'en'}"
+
 
 @dataclass(frozen=True, slots=True)
 class DeviceFacts:

@@ -52,6 +52,7 @@ class CheckInOut(BaseModel):
     protected: bool
     protected_until: datetime | None
     message: str
+    article_url: str = Field(description="The help center's article on this code.")
     actions: list[str]
     check_in_due: datetime
     offline_token: str
@@ -72,6 +73,7 @@ class CheckInOut(BaseModel):
             protected=answer.verdict.protected,
             protected_until=answer.verdict.until,
             message=answer.message,
+            article_url=answer.article_url,
             actions=[a.value for a in answer.verdict.actions],
             check_in_due=answer.check_in_due,
             offline_token=answer.offline_token,

@@ -7,6 +7,7 @@ from alembic import context
 from subdesk.config import Settings
 from subdesk.db import make_engine
 from subdesk.models import Base
+from subdesk.models.help import include_name
 
 config = context.config
 url = config.attributes.get("database_url") or Settings().database_url
@@ -20,6 +21,7 @@ def run_migrations() -> None:
             target_metadata=Base.metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -6,6 +6,7 @@ from subdesk.models.base import Base
 from subdesk.models.billing import Invoice, Payment, Refund
 from subdesk.models.catalog import Disclosure, Plan, Product, Service, product_services
 from subdesk.models.declarations import CancellationDeclaration
+from subdesk.models.help import HelpArticle
 from subdesk.models.licensing import Device
 from subdesk.models.notifications import Notice, OutboxEmail
 from subdesk.models.partners import Partner, PartnerKey, PartnerSubscription
@@ -40,6 +41,7 @@ __all__ = [
     "Consent",
     "Device",
     "Disclosure",
+    "HelpArticle",
     "IdempotencyRecord",
     "Invoice",
     "Notice",

@@ -23,6 +23,7 @@ from subdesk.portal import (
     cases,
     devices,
     germany,
+    help_center,
     pages,
     trust,
 )
@@ -38,6 +39,7 @@ PUBLIC_FORMS = frozenset(
         "/forgot-password",
         "/reset-password",
         "/check",
+        "/help/feedback",
         "/agent/sign-in",
     }
 )
@@ -80,7 +82,20 @@ async def _refused(_scope: Scope, send: Send, _message_id: Any) -> None:
 
 def install_portal(app: FastAPI, runtime: Runtime) -> None:
     install_redaction()
-    for module in (pages, auth, account, billing, buy, cancel, cases, devices, germany, trust):
+    modules = (
+        pages,
+        help_center,
+        auth,
+        account,
+        billing,
+        buy,
+        cancel,
+        cases,
+        devices,
+        germany,
+        trust,
+    )
+    for module in modules:
         app.include_router(module.router)
     static = Path(__file__).parent / "static"
     app.mount("/static", StaticFiles(directory=static), name="static")

@@ -1,4 +1,4 @@
-"""The front page, the help page and the error pages of the portal."""
+"""The front page and the error pages of the portal (the help center is in help.py)."""
 
 from __future__ import annotations
 
@@ -23,11 +23,6 @@ def home(request: Request) -> Response:
     if SESSION_TOKEN in request.session:
         return redirect("/account")
     return render(request, "home.html")
-
-
-@router.get("/help", response_class=HTMLResponse)
-def help_page(request: Request) -> Response:
-    return render(request, "help.html")
 
 
 def error_page(request: Request, status: int, error: SubdeskError | None = None) -> Response:

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from subdesk.models import (
@@ -18,14 +18,19 @@ from subdesk.models import (
     OutboxEmail,
     Payment,
     PaymentMethod,
+    Plan,
     Refund,
     RefundException,
     RetailKey,
     StaffMember,
+    Subscription,
     SupportCase,
 )
 
 TIMELINE_LIMIT = 300
+REPORT_LIMIT = 500
+LIVE = ("trialing", "active", "past_due")
+CHARGED_KINDS = ("initial", "renewal")  # a proration shares its period legitimately
 EMAIL_LIMIT = 100
 
 
@@ -182,3 +187,116 @@ def exceptions(session: Session, account_id: uuid.UUID | None = None) -> list[Re
 def staff_names(session: Session) -> dict[str, str]:
     """Staff ids (as audit actor ids) to names, to say who did what."""
     return {str(i): n for i, n in session.execute(select(StaffMember.id, StaffMember.name))}
+
+
+# --- billing problems: reports over all accounts (a scan, run on demand, bounded) -----------
+
+
+def payments_charged_twice(session: Session) -> list[Payment]:
+    """Payments of any (subscription, period) that was charged more than once."""
+    twice = (
+        select(Payment.subscription_id, Payment.period_number)
+        .where(Payment.kind.in_(CHARGED_KINDS))
+        .group_by(Payment.subscription_id, Payment.period_number)
+        .having(func.count() > 1)
+        .limit(REPORT_LIMIT)
+        .subquery()
+    )
+    query = (
+        select(Payment)
+        .join(
+            twice,
+            and_(
+                twice.c.subscription_id == Payment.subscription_id,
+                twice.c.period_number == Payment.period_number,
+            ),
+        )
+        .where(Payment.kind.in_(CHARGED_KINDS))
+        .order_by(Payment.subscription_id, Payment.period_number, Payment.captured_at)
+    )
+    return list(session.scalars(query))
+
+
+def same_product_subscriptions(session: Session) -> list[tuple[Subscription, uuid.UUID]]:
+    """Live subscriptions billed here, with their product, where an account has two of it."""
+    live = and_(Subscription.status.in_(LIVE), Subscription.channel == "direct")
+    twice = (
+        select(Subscription.account_id, Plan.product_id)
+        .join(Plan, Plan.id == Subscription.plan_id)
+        .where(live)
+        .group_by(Subscription.account_id, Plan.product_id)
+        .having(func.count() > 1)
+        .limit(REPORT_LIMIT)
+        .subquery()
+    )
+    query = (
+        select(Subscription, Plan.product_id)
+        .join(Plan, Plan.id == Subscription.plan_id)
+        .join(
+            twice,
+            and_(
+                twice.c.account_id == Subscription.account_id,
+                twice.c.product_id == Plan.product_id,
+            ),
+        )
+        .where(live)
+        .order_by(Subscription.account_id, Subscription.started_at)
+    )
+    return [(row[0], row[1]) for row in session.execute(query)]
+
+
+def period_payments(session: Session, subscription_id: uuid.UUID, period: int) -> list[Payment]:
+    """The charges of one period of one subscription (one, unless it was charged twice)."""
+    query = select(Payment).where(
+        Payment.subscription_id == subscription_id,
+        Payment.period_number == period,
+        Payment.kind.in_(CHARGED_KINDS),
+    )
+    return list(session.scalars(query))
+
+
+def live_of_same_product(session: Session, subscription_id: uuid.UUID) -> list[Subscription]:
+    """The account's live subscriptions billed here of the same product as this one."""
+    this = select(Subscription.account_id, Plan.product_id).join(
+        Plan, Plan.id == Subscription.plan_id
+    )
+    found = session.execute(this.where(Subscription.id == subscription_id)).first()
+    if found is None:
+        return []
+    query = (
+        select(Subscription)
+        .join(Plan, Plan.id == Subscription.plan_id)
+        .where(
+            Subscription.account_id == found[0],
+            Plan.product_id == found[1],
+            Subscription.status.in_(LIVE),
+            Subscription.channel == "direct",
+        )
+    )
+    return list(session.scalars(query))
+
+
+def latest_payment(session: Session, subscription_id: uuid.UUID) -> Payment | None:
+    query = (
+        select(Payment)
+        .where(Payment.subscription_id == subscription_id, Payment.kind.in_(CHARGED_KINDS))
+        .order_by(Payment.captured_at.desc(), Payment.id.desc())
+        .limit(1)
+    )
+    return session.scalars(query).first()
+
+
+def charged_after_cancellation(session: Session) -> list[tuple[Payment, Cancellation]]:
+    """Payments captured after a confirmed cancellation of their subscription (should be none)."""
+    query = (
+        select(Payment, Cancellation)
+        .join(Cancellation, Cancellation.subscription_id == Payment.subscription_id)
+        .where(Cancellation.status == "confirmed", Payment.captured_at > Cancellation.requested_at)
+        .order_by(Payment.captured_at.desc())
+        .limit(REPORT_LIMIT)
+    )
+    return [(row[0], row[1]) for row in session.execute(query)]
+
+
+def refund_by_key(session: Session, idempotency_key: str) -> Refund | None:
+    return session.scalars(select(Refund).where(Refund.idempotency_key == idempotency_key)).first()

@@ -36,6 +36,8 @@ class Permission(StrEnum):
     DECIDE_EXCEPTION = "decide_exception"
     WORK_CASES = "work_cases"  # open, reply, note, triage, escalate
     MANAGE_STAFF = "manage_staff"
+    EDIT_ARTICLES = "edit_articles"  # the help center's knowledge base
+    REFUND_DUPLICATE = "refund_duplicate"  # one click on the duplicate-charge report
 
 
 _AGENT = frozenset(
@@ -45,12 +47,14 @@ _AGENT = frozenset(
         Permission.REFUND_WITHIN_POLICY,
         Permission.REQUEST_EXCEPTION,
         Permission.WORK_CASES,
+        Permission.REFUND_DUPLICATE,  # the money was never owed: no second person needed
     }
 )
+_SUPERVISOR = _AGENT | {Permission.DECIDE_EXCEPTION, Permission.EDIT_ARTICLES}
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.AGENT: _AGENT,
-    Role.SUPERVISOR: _AGENT | {Permission.DECIDE_EXCEPTION},
-    Role.ADMIN: _AGENT | {Permission.DECIDE_EXCEPTION, Permission.MANAGE_STAFF},
+    Role.SUPERVISOR: _SUPERVISOR,
+    Role.ADMIN: _SUPERVISOR | {Permission.MANAGE_STAFF},
 }
 
 
@@ -243,6 +247,36 @@ def case_number(case_id: int) -> str:
 def parse_case_number(text: str) -> int | None:
     found = _CASE_NUMBER.match(text)
     return int(found.group(1)) if found else None
+
+
+# --- billing problems -----------------------------------------------------------------------
+
+
+class DuplicateKind(StrEnum):
+    SAME_PERIOD = "same_period"  # one subscription's period charged twice
+    SAME_PRODUCT = "same_product"  # two live subscriptions of one product on one account
+
+
+DUPLICATE_REFUND_REASON = "duplicate_charge"
+
+
+@dataclass(frozen=True, slots=True)
+class Charge:
+    """What the duplicate rules need of a payment or a subscription: its id and its order."""
+
+    id: uuid.UUID
+    at: datetime
+
+
+def duplicates(charges: list[Charge]) -> list[uuid.UUID]:
+    """Of charges for the same thing, every one but the first (by time, then id) is a duplicate."""
+    ordered = sorted(charges, key=lambda c: (c.at, str(c.id)))
+    return [c.id for c in ordered[1:]]
+
+
+def duplicate_refund_key(payment_id: uuid.UUID) -> str:
+    """One key per duplicate payment: refunding it twice refunds it once."""
+    return f"duplicate:{payment_id}"
 
 
 # --- emails an agent may send again ---------------------------------------------------------

@@ -1,0 +1,1 @@
+"""The help center: knowledge-base articles, their search and their feedback."""
