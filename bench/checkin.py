@@ -31,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from rows import account_row
 from sqlalchemy import Engine, bindparam, create_engine, insert, select, text
 
 from subdesk.app import build_runtime
@@ -83,16 +84,7 @@ def seed(url: str, n: int) -> None:
         for number in range(offset, min(n, offset + CHUNK)):
             if number % SEATS == 0 or not subs:
                 account_id, sub_id = uuid.uuid4(), uuid.uuid4()
-                accounts.append(
-                    dict(
-                        id=account_id,
-                        email=f"bench{number}@example.com",
-                        country="US",
-                        region="CA",
-                        locale="en",
-                        created_at=started,
-                    )
-                )
+                accounts.append(account_row(account_id, f"bench{number}@example.com", started))
                 subs.append(
                     dict(
                         id=sub_id,

@@ -26,6 +26,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from rows import account_row
 from sqlalchemy import create_engine, func, insert, select, text
 
 from subdesk.app import build_runtime
@@ -72,16 +73,7 @@ def seed(url: str, n: int) -> None:
         accounts, cards, subs = [], [], []
         for number in range(offset, min(n, offset + CHUNK)):
             account_id, card_id = uuid.uuid4(), uuid.uuid4()
-            accounts.append(
-                dict(
-                    id=account_id,
-                    email=f"bench{number}@example.com",
-                    country="US",
-                    region="CA",
-                    locale="en",
-                    created_at=started,
-                )
-            )
+            accounts.append(account_row(account_id, f"bench{number}@example.com", started))
             cards.append(
                 dict(
                     id=card_id,

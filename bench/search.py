@@ -32,6 +32,7 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).parent))
 from renewals import SEED, fresh_database  # noqa: E402
+from rows import account_row
 
 from subdesk.app import build_runtime  # noqa: E402
 from subdesk.catalog.demo import seed_catalog  # noqa: E402
@@ -87,15 +88,7 @@ def rows(number: int, plan_id: uuid.UUID, at: datetime) -> dict[str, dict[str, A
     last4, month, year = card(number)
     owner = {"account_id": account_id}
     return {
-        "accounts": dict(
-            id=account_id,
-            email=f"customer{number}@example.com",
-            name=name,
-            country="US",
-            region="CA",
-            locale="en",
-            created_at=at,
-        ),
+        "accounts": account_row(account_id, f"customer{number}@example.com", at, name),
         "payment_methods": dict(
             id=card_id,
             **owner,
