@@ -31,8 +31,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from renewals import fresh_database
 from rows import account_row
-from sqlalchemy import Engine, bindparam, create_engine, insert, select, text
+from sqlalchemy import Engine, bindparam, insert, select
 
 from subdesk.app import build_runtime
 from subdesk.catalog.demo import seed_catalog
@@ -40,7 +41,6 @@ from subdesk.clock import TestClock
 from subdesk.config import Settings
 from subdesk.context import Work
 from subdesk.db import Database, make_engine
-from subdesk.migrate import upgrade
 from subdesk.models import Account, Device, Plan, Subscription
 
 SEED = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"
@@ -52,16 +52,6 @@ HERE = Path(__file__).resolve().parent
 
 def device_token(number: int) -> str:
     return f"sdd_bench_{number:08d}"  # bench/checkin.lua builds the same
-
-
-def fresh_database(url: str) -> None:
-    if url.startswith("postgresql"):
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    upgrade(url)
 
 
 def seed(url: str, n: int) -> None:

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from subdesk.catalog.service import list_offers, plan_of
 from subdesk.context import Work
-from subdesk.errors import Conflict, InvalidRequest
+from subdesk.errors import InvalidRequest
 from subdesk.http import parse_uuid
 from subdesk.models import Cancellation, Subscription
 from subdesk.money import Money
@@ -20,7 +20,6 @@ from subdesk.subscriptions import bundles, cancellation, lifecycle, repository, 
 from subdesk.subscriptions.cancellation import When
 from subdesk.subscriptions.channels import CANCEL_STEPS, STORES, Channel
 from subdesk.subscriptions.retention import save_offer
-from subdesk.subscriptions.withdrawal import can_withdraw
 
 router = APIRouter(include_in_schema=False)
 
@@ -103,11 +102,7 @@ def withdraw_page(subscription_id: str, request: Request) -> Response:
     sid = parse_uuid(subscription_id, "subscription_id")
     with customer(request) as (work, account):
         preview = cancellation.preview(work, account.id, sid, withdrawal=True)
-        if not can_withdraw(account, preview.subscription, work.now):
-            raise Conflict(
-                "The withdrawal period of this contract is over; you can still cancel it.",
-                code="withdrawal_closed",
-            )
+        withdrawal.check_withdrawal_open(account, preview.subscription, work.now)
         now = next(c for c in preview.choices if c.when is When.NOW)
         context = {"account": account, "preview": preview, "refund": now.refund}
         return render(request, "withdraw.html", context)

@@ -25,11 +25,15 @@ def can_withdraw(account: Account, subscription: Subscription, now: datetime) ->
     )
 
 
-def withdraw(work: Work, account: Account, subscription_id: uuid.UUID) -> Cancellation:
-    subscription = repository.get_owned(work.session, account.id, subscription_id)
-    if not can_withdraw(account, subscription, work.now):
+def check_withdrawal_open(account: Account, subscription: Subscription, now: datetime) -> None:
+    if not can_withdraw(account, subscription, now):
         raise Conflict(
             "The withdrawal period of this contract is over; you can still cancel it.",
             code="withdrawal_closed",
         )
+
+
+def withdraw(work: Work, account: Account, subscription_id: uuid.UUID) -> Cancellation:
+    subscription = repository.get_owned(work.session, account.id, subscription_id)
+    check_withdrawal_open(account, subscription, work.now)
     return cancellation.cancel(work, account.id, subscription.id, When.NOW, REASON, withdrawal=True)
