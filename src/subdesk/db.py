@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, create_engine, event
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -98,6 +100,64 @@ def savepoint(session: Session) -> Iterator[None]:
         raise
 
 
+T = TypeVar("T")
+
+
+class KeptConnections:
+    """A read connection per thread, kept open in autocommit, for the hot path's one-statement
+    reads (the license check-in): no pool checkout, pre-ping round trip or reset per request.
+
+    A single SELECT in autocommit sees every committed write, as in its own transaction. A
+    connection found broken (the server restarted) is dropped and the read tried once more on
+    a new one; the read must not write.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._local = threading.local()
+        self._all: list[Connection] = []
+        self._lock = threading.Lock()
+
+    def read(self, query: Callable[[Connection], T]) -> T:
+        broken = (DBAPIError, self._engine.dialect.loaded_dbapi.OperationalError)
+        try:
+            return self._read_once(query)
+        except broken as error:
+            if isinstance(error, DBAPIError) and not error.connection_invalidated:
+                raise
+            self._drop()
+        return self._read_once(query)
+
+    def _read_once(self, query: Callable[[Connection], T]) -> T:
+        conn: Connection | None = getattr(self._local, "conn", None)
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self._engine.connect()
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        try:
+            return query(conn)
+        finally:
+            if conn.in_transaction():  # a Core statement began one (SQLite's BEGIN event)
+                conn.rollback()
+
+    def _drop(self) -> None:
+        conn: Connection | None = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None:
+            with self._lock:
+                self._all.remove(conn)
+            if not conn.invalidated:
+                conn.invalidate()
+            conn.close()
+
+    def close(self) -> None:
+        with self._lock:
+            kept, self._all = self._all, []
+        for conn in kept:
+            conn.close()  # the owning thread may still use it: it reconnects then
+
+
 class Database:
     """Owns the engine; `transaction()` is the unit of work every request and job uses."""
 
@@ -112,6 +172,7 @@ class Database:
         sqlite = self.engine.dialect.name == "sqlite"
         self.read_engine = make_engine(url, for_writes=False) if sqlite else self.engine
         self._read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
+        self.kept = KeptConnections(self.read_engine)
 
     @property
     def dialect(self) -> str:
@@ -131,6 +192,7 @@ class Database:
             session.rollback()
 
     def dispose(self) -> None:
+        self.kept.close()
         self.engine.dispose()
         if self.read_engine is not self.engine:
             self.read_engine.dispose()

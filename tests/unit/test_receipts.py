@@ -189,3 +189,15 @@ def test_any_changed_value_of_a_random_payload_is_refused(
     if changed == payload:
         changed[key] = value + 1
     assert not signer.verify({**receipt, "payload": changed})
+
+
+@given(st.binary(max_size=512))
+def test_signatures_are_the_ed25519_signatures_of_the_seed(data: bytes) -> None:
+    """libsodium signs for speed; what it signs is exactly what cryptography would."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (  # noqa: PLC0415
+        Ed25519PrivateKey,
+    )
+
+    key = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+    signer = ReceiptSigner.from_seed(SEED)
+    assert signer.sign_bytes(b"purpose:", data) == key.sign(b"purpose:" + data)

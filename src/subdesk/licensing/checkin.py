@@ -139,23 +139,32 @@ def _facts_row(conn: Connection, digest: str) -> tuple[Any, ...] | None:
         _uuid(device_id),
         device_status,
         _utc(last_seen),
-        _uuid(sub_id),
+        _uuid_text(sub_id),  # only ever written into the token: no UUID object needed
         status,
         _utc(period_end),
         _utc(access),
         _utc(grace),
         bool(auto_renew),
         seats,
-        _uuid(product_id),
+        product_id,  # as the driver gives it: services_of() converts it once a minute
         locale,
         seat_rank,
         addons,
-        _uuid(account_id),
+        account_id,
     )
 
 
 def _uuid(value: Any) -> uuid.UUID:
     return value if isinstance(value, uuid.UUID) else uuid.UUID(hex=value)
+
+
+def _uuid_text(value: Any) -> str:
+    """The canonical text of a UUID from the driver (SQLite: 32 lowercase hex digits)."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if len(value) == 32:
+        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+    return str(uuid.UUID(value))
 
 
 def _utc(value: Any) -> Any:
@@ -169,8 +178,13 @@ def _utc(value: Any) -> Any:
 
 def answer_check_in(conn: Connection, runtime: Runtime, device_token: str) -> CheckIn:
     """What the device with this token is told; one SELECT on `conn`, no write."""
+    return answer_check_in_of(conn, runtime, token_digest(device_token))
+
+
+def answer_check_in_of(conn: Connection, runtime: Runtime, digest: str) -> CheckIn:
+    """`answer_check_in` for the device whose token has this digest (`token_digest`)."""
     now = runtime.clock.now()
-    row = _facts_row(conn, token_digest(device_token))
+    row = _facts_row(conn, digest)
     if row is None:
         return _answer(runtime, now, verdict(None, now), "en", {})
     device_id, device_status, last_seen, sub_id, status, period_end, *rest = row
@@ -189,10 +203,10 @@ def answer_check_in(conn: Connection, runtime: Runtime, device_token: str) -> Ch
     )
     found = verdict(facts, now)
     claims: dict[str, object] = {
-        "sub": str(sub_id),
+        "sub": sub_id,
         "dev": str(device_id),
         "status": status,
-        "services": _entitlements(conn, now, product_id, account_id if addons else None)
+        "services": _entitlements(conn, now, product_id, _uuid(account_id) if addons else None)
         if found.protected
         else [],
     }
@@ -201,7 +215,7 @@ def answer_check_in(conn: Connection, runtime: Runtime, device_token: str) -> Ch
 
 
 def _entitlements(
-    conn: Connection, now: datetime, product_id: uuid.UUID, addons_of: uuid.UUID | None
+    conn: Connection, now: datetime, product_id: Any, addons_of: uuid.UUID | None
 ) -> list[str]:
     """The services of the device's plan, and of the account's add-ons that still protect."""
     codes = set(services_of(conn, product_id))
@@ -252,11 +266,12 @@ def _seen_resolution(runtime: Runtime) -> timedelta:
 
 
 _SERVICES_TTL = 60.0  # seconds a process trusts what it read of a product's services
-_services: dict[uuid.UUID, tuple[float, tuple[str, ...]]] = {}
+_services: dict[Any, tuple[float, tuple[str, ...]]] = {}
 
 
-def services_of(conn: Connection, product_id: uuid.UUID) -> tuple[str, ...]:
-    """The codes of a product's services (the entitlements), kept a minute per process."""
+def services_of(conn: Connection, product_id: Any) -> tuple[str, ...]:
+    """The codes of a product's services (the entitlements), kept a minute per process;
+    `product_id` a UUID or the driver's text of one."""
     cached = _services.get(product_id)
     if cached is not None and cached[0] > time.monotonic():
         return cached[1]
@@ -264,7 +279,7 @@ def services_of(conn: Connection, product_id: uuid.UUID) -> tuple[str, ...]:
         conn.scalars(
             select(Service.code)
             .join(product_services, product_services.c.service_id == Service.id)
-            .where(product_services.c.product_id == product_id)
+            .where(product_services.c.product_id == _uuid(product_id))
             .order_by(Service.code)
         )
     )
