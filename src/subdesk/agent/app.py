@@ -13,6 +13,7 @@ from subdesk.agent import (
     billing_problems,
     cases,
     customers,
+    dashboard,
     exceptions,
     search,
     staff,
@@ -29,7 +30,17 @@ async def _password(_request: Request, _error: Exception) -> Response:
 
 
 def install_agent(app: FastAPI) -> None:
-    modules = (auth, search, customers, cases, exceptions, billing_problems, articles, staff)
+    modules = (
+        auth,
+        search,
+        customers,
+        cases,
+        exceptions,
+        billing_problems,
+        articles,
+        staff,
+        dashboard,
+    )
     for module in modules:
         app.include_router(module.router)
     # Handlers of these subclasses win over the app's SubdeskError handler.

@@ -1,0 +1,1 @@
+"""Staff dashboards: open cases by age and priority, cancellations, refunds, MRR and churn."""
