@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from subdesk import __version__
 from subdesk.accounts.api import router as accounts_router
+from subdesk.agent.api import router as agent_api_router
 from subdesk.agent.app import install_agent
 from subdesk.agent.errors import error_page
 from subdesk.billing.api import router as billing_router
@@ -100,6 +101,7 @@ def create_app(
         webhooks_router,
         trust_router,
         trust_admin_router,
+        agent_api_router,
         sandbox_router,
     ):
         app.include_router(router)

@@ -145,6 +145,7 @@ CONSOLE_FORMS = [
     f"/agent/customers/{ANY}/subscriptions/{ANY}/exception",
     f"/agent/customers/{ANY}/devices/{ANY}/remove",
     f"/agent/customers/{ANY}/emails/{ANY}/resend",
+    f"/agent/customers/{ANY}/subscriptions/{ANY}/provider-check",
     f"/agent/customers/{ANY}/cases",
     "/agent/cases/CASE-000001/reply",
     "/agent/cases/CASE-000001/note",

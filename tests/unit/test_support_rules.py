@@ -18,6 +18,7 @@ from subdesk.support.rules import (
     Priority,
     Role,
     allows,
+    amount_in,
     case_number,
     check_decision,
     check_exception_amount,
@@ -178,3 +179,10 @@ def test_amounts_are_read_in_major_units(text: str, currency: str, minor: int) -
 def test_unreadable_amounts_are_refused(text: str) -> None:
     with pytest.raises(InvalidRequest):
         parse_amount(text, "USD")
+
+
+def test_an_amount_given_as_money_is_only_taken_in_the_subscriptions_currency() -> None:
+    assert amount_in(1999, "usd", "USD") == 1999
+    with pytest.raises(InvalidRequest) as refused:
+        amount_in(1999, "EUR", "USD")
+    assert refused.value.field == "amount.currency"

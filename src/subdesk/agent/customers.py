@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -12,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from subdesk.agent.web import render, staff
 from subdesk.context import Work
 from subdesk.errors import InvalidRequest, NotAuthenticated, SubdeskError
-from subdesk.http import parse_uuid
+from subdesk.http import parse_uuid, runtime_of
 from subdesk.models import StaffMember
 from subdesk.portal.web import new_form_key, redirect
 from subdesk.subscriptions.cancellation import When
@@ -29,7 +30,11 @@ def _path(account_id: uuid.UUID) -> str:
 
 
 def _page(
-    request: Request, account_id: uuid.UUID, kind: str = "", error: SubdeskError | None = None
+    request: Request,
+    account_id: uuid.UUID,
+    kind: str = "",
+    error: SubdeskError | None = None,
+    notice: str | None = None,
 ) -> Response:
     with staff(request) as (work, member):
         view = overview.customer_view(work, member, account_id, kind or None)
@@ -39,6 +44,7 @@ def _page(
             "kinds": overview.TIMELINE_KINDS,
             "form_key": new_form_key(),
             "error": error,
+            "notice": notice,
             "resendable": RESENDABLE,
             "categories": list(Category),
         }
@@ -62,8 +68,11 @@ def _act(request: Request, account_id: uuid.UUID, action: Action, anchor: str = 
 
 
 @router.get("/agent/customers/{account_id}", response_class=HTMLResponse)
-def customer_page(account_id: str, request: Request, kind: str = "") -> Response:
-    return _page(request, parse_uuid(account_id, "account_id"), kind)
+def customer_page(
+    account_id: str, request: Request, kind: str = "", provider_said: str = ""
+) -> Response:
+    notice = actions.PROVIDER_CHECK_MESSAGES.get(provider_said)
+    return _page(request, parse_uuid(account_id, "account_id"), kind, notice=notice)
 
 
 @router.post("/agent/customers/{account_id}/subscriptions/{subscription_id}/cancel")
@@ -166,3 +175,26 @@ def open_case(
     except SubdeskError as error:
         return _page(request, aid, error=error)
     return redirect(f"/agent/cases/CASE-{number:06d}")
+
+
+@router.post("/agent/customers/{account_id}/subscriptions/{subscription_id}/provider-check")
+def provider_check(
+    account_id: str, subscription_id: str, request: Request, reason: Field = ""
+) -> Response:
+    """Ask the provider again about a subscription it suspended; reactivated if it says the
+    account is active, otherwise nothing changes. The check is audited either way."""
+    aid = parse_uuid(account_id, "account_id")
+    sid = parse_uuid(subscription_id, "subscription_id")
+    try:
+        with staff(request) as (work, member):
+            overview.get_account(work, member, aid)
+            status_url, external_id = actions.provider_to_ask(work, member, aid, sid, reason)
+        # Asked outside any transaction: a slow provider holds no lock.
+        said = runtime_of(request).providers.status_of(status_url, external_id)
+        with staff(request, writes=True) as (work, member):
+            actions.record_provider_check(work, member, aid, sid, said, reason)
+    except NotAuthenticated:
+        raise
+    except SubdeskError as error:
+        return _page(request, aid, error=error)
+    return redirect(f"{_path(aid)}?provider_said={quote(said)}")

@@ -19,6 +19,7 @@ from subdesk.models.support import (
     RefundException,
     StaffMember,
     StaffSession,
+    StaffToken,
     SupportCase,
 )
 from subdesk.models.trust import (
@@ -64,6 +65,7 @@ __all__ = [
     "Service",
     "StaffMember",
     "StaffSession",
+    "StaffToken",
     "StoreNotification",
     "StoreSubscription",
     "Subscription",

@@ -1,4 +1,5 @@
-"""Support desk tables: staff and their sessions, cases with their messages, refund exceptions."""
+"""Support desk tables: staff with their sessions and API tokens, cases with their messages,
+refund exceptions."""
 
 from __future__ import annotations
 
@@ -37,6 +38,19 @@ class StaffSession(Base):
     """A signed-in console session; the cookie holds the token, only its SHA-256 is kept."""
 
     __tablename__ = "staff_sessions"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff_members.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class StaffToken(Base):
+    """A bearer token of the agent API; the client holds the token, only its SHA-256 is kept."""
+
+    __tablename__ = "staff_tokens"
 
     id: Mapped[uuid.UUID] = uuid_pk()
     staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff_members.id"), index=True)

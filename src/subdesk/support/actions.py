@@ -12,16 +12,19 @@ from subdesk.audit.log import record
 from subdesk.billing import ledger
 from subdesk.billing.refunds import RefundBasis
 from subdesk.catalog.service import plan_of
+from subdesk.channels.partners import service as partners
+from subdesk.channels.partners.rules import resolved
 from subdesk.context import Work
-from subdesk.errors import Conflict, NotFound
+from subdesk.errors import Conflict, InvalidRequest, NotFound
 from subdesk.licensing import devices
-from subdesk.models import Cancellation, Payment, Refund, StaffMember
+from subdesk.models import Cancellation, Payment, Refund, StaffMember, Subscription
 from subdesk.money import Money
 from subdesk.notifications import messages
 from subdesk.notifications.outbox import queue_email_to
 from subdesk.subscriptions import cancellation, lifecycle
 from subdesk.subscriptions import repository as subscriptions
 from subdesk.subscriptions.cancellation import When
+from subdesk.subscriptions.channels import Channel
 from subdesk.support import repository
 from subdesk.support.rules import (
     Permission,
@@ -169,19 +172,28 @@ def refund_within_policy(
     staff: StaffMember,
     account_id: uuid.UUID,
     subscription_id: uuid.UUID,
-    amount: int,
+    amount: int | None,
     reason: str,
     form_key: str,
 ) -> list[Refund]:
-    """Refund up to what the policy allows now; a repeated form (same key) refunds once."""
+    """Refund up to what the policy allows now (all of it if `amount` is None); a repeated
+    form (same key) refunds once."""
     require(staff.role, Permission.REFUND_WITHIN_POLICY)
     why = checked_reason(reason)
-    if amount <= 0:
+    if amount is not None and amount <= 0:
         raise Conflict("The amount must be more than zero.", code="invalid_amount", field="amount")
     done = _refunds_with_prefix(work, f"staff:{form_key}:")
     if done:
         return done
     room = refund_room(work, account_id, subscription_id)
+    if amount is None:
+        amount = room.within_policy.amount
+        if amount <= 0:
+            raise Conflict(
+                "The policy allows no refund now; request an exception instead.",
+                code="beyond_policy",
+                field="amount",
+            )
     parts = split_refund(amount, [a for _p, a, _b in room.allowances])
     made = []
     subscription = subscriptions.get_owned(work.session, account_id, subscription_id)
@@ -207,3 +219,91 @@ def refund_within_policy(
 def _refunds_with_prefix(work: Work, prefix: str) -> list[Refund]:
     query = select(Refund).where(Refund.idempotency_key.startswith(prefix, autoescape=True))
     return list(work.session.scalars(query))
+
+
+# --- asking a service provider again -------------------------------------------------------
+
+PROVIDER_CHECK_MESSAGES = {
+    "active": "The provider says the customer's account is active again: the subscription "
+    "is reactivated.",
+    "suspended": "The provider still says this subscription is suspended, so nothing changed. "
+    "The check is in the timeline.",
+    "canceled": "The provider says it has canceled this subscription, so nothing changed here. "
+    "The check is in the timeline.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderCheck:
+    """What the provider answered, and whether the subscription came back because of it."""
+
+    subscription: Subscription
+    provider_status: str
+
+    @property
+    def reactivated(self) -> bool:
+        return resolved(self.provider_status)
+
+    @property
+    def message(self) -> str:
+        return PROVIDER_CHECK_MESSAGES.get(self.provider_status, "")
+
+
+def provider_to_ask(
+    work: Work, staff: StaffMember, account_id: uuid.UUID, subscription_id: uuid.UUID, reason: str
+) -> tuple[str, str]:
+    """Where to ask the provider about a subscription it suspended: its status address and
+    the customer's external_id. The question itself is asked outside any transaction."""
+    require(staff.role, Permission.ACT_FOR_CUSTOMER)
+    checked_reason(reason)
+    subscription = subscriptions.get_owned(work.session, account_id, subscription_id)
+    if subscription.channel != Channel.PROVIDER:
+        raise Conflict(
+            "This subscription is not billed by a service provider: there is no provider to ask.",
+            code="not_a_provider_subscription",
+        )
+    try:
+        return partners.reactivation_check(work, account_id, subscription_id)
+    except Conflict as refused:
+        raise Conflict(
+            f"Only a suspended provider subscription can be checked; this one is "
+            f"{subscription.status.replace('_', ' ')}.",
+            code=refused.code,
+        ) from None
+    except InvalidRequest as refused:
+        raise InvalidRequest(
+            "This provider has no status address to ask; contact the provider instead.",
+            code=refused.code,
+        ) from None
+
+
+def record_provider_check(
+    work: Work,
+    staff: StaffMember,
+    account_id: uuid.UUID,
+    subscription_id: uuid.UUID,
+    provider_status: str,
+    reason: str,
+) -> ProviderCheck:
+    """Reactivate if the provider says the problem is resolved; audited either way."""
+    require(staff.role, Permission.ACT_FOR_CUSTOMER)
+    why = checked_reason(reason)
+    if resolved(provider_status):
+        subscription = partners.reactivate(work, account_id, subscription_id, provider_status)
+    else:
+        subscription = subscriptions.get_owned(work.session, account_id, subscription_id)
+    checked = ProviderCheck(subscription, provider_status)
+    audit(
+        work,
+        "provider_checked",
+        account_id,
+        ("subscription", subscription_id),
+        why,
+        subscription_id=subscription_id,
+        after={
+            "provider_status": provider_status,
+            "reactivated": checked.reactivated,
+            "status": subscription.status,
+        },
+    )
+    return checked

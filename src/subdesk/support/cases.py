@@ -172,11 +172,12 @@ def staff_reply(work: Work, staff: StaffMember, case: SupportCase, body: str) ->
     return message
 
 
-def add_note(work: Work, staff: StaffMember, case: SupportCase, body: str) -> None:
+def add_note(work: Work, staff: StaffMember, case: SupportCase, body: str) -> CaseMessage:
     """An internal note: for staff only, never shown or sent to the customer."""
     require(staff.role, Permission.WORK_CASES)
-    _add_message(work, case, _text(body, "body", MAX_BODY), internal=True)
+    note = _add_message(work, case, _text(body, "body", MAX_BODY), internal=True)
     _audit(work, case, "note_added")
+    return note
 
 
 def triage(

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 
 from subdesk.context import Work
-from subdesk.errors import NotFound
+from subdesk.errors import InvalidRequest, NotFound
 from subdesk.models import (
     Account,
     AuditEvent,
@@ -84,3 +84,15 @@ def customer_view(
         timeline=repository.timeline(session, account.id, kind if kind in TIMELINE_KINDS else None),
         staff_names=repository.staff_names(session),
     )
+
+
+def timeline(
+    work: Work, staff: StaffMember, account_id: uuid.UUID, kind: str | None = None
+) -> list[AuditEvent]:
+    """The customer's audit timeline alone, newest first; `kind` must be one of TIMELINE_KINDS."""
+    account = get_account(work, staff, account_id)
+    if kind is not None and kind not in TIMELINE_KINDS:
+        raise InvalidRequest(
+            f"The kind is one of {', '.join(TIMELINE_KINDS)}.", code="invalid_kind", field="kind"
+        )
+    return repository.timeline(work.session, account.id, kind)

@@ -101,6 +101,17 @@ def parse_amount(text: str, currency: str) -> int:
     return int(found.group(1)) * 10**exponent + int(fraction or 0)
 
 
+def amount_in(amount: int, currency: str, expected: str) -> int:
+    """An amount given as money (minor units and currency): only in the subscription's own."""
+    if currency.upper() != expected:
+        raise InvalidRequest(
+            f"Give the amount in {expected}, the subscription's currency.",
+            code="currency_mismatch",
+            field="amount.currency",
+        )
+    return amount
+
+
 # --- refund exceptions: two people ---------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from subdesk.accounts.service import token_digest
 from subdesk.audit.log import Actor, record
 from subdesk.context import Work
 from subdesk.errors import Conflict, InvalidRequest, NotAuthenticated, NotFound
-from subdesk.models import StaffMember, StaffSession
+from subdesk.models import StaffMember, StaffSession, StaffToken
 from subdesk.support import totp
 from subdesk.support.rules import Permission, Role, require
 
@@ -100,15 +100,16 @@ def get(work: Work, staff_id: uuid.UUID) -> StaffMember:
 
 
 def disable(work: Work, staff: StaffMember, reason: str | None = None) -> None:
-    """The staff member cannot sign in any more and every session of theirs ends at once."""
+    """The staff member cannot sign in any more; every session and API token of theirs ends."""
     if staff.status == "disabled":
         return
     staff.status, staff.disabled_at = "disabled", work.now
-    work.session.execute(
-        update(StaffSession)
-        .where(StaffSession.staff_id == staff.id, StaffSession.revoked_at.is_(None))
-        .values(revoked_at=work.now)
-    )
+    for table in (StaffSession, StaffToken):
+        work.session.execute(
+            update(table)
+            .where(table.staff_id == staff.id, table.revoked_at.is_(None))
+            .values(revoked_at=work.now)
+        )
     _audit(work, staff, "staff.disabled", {"status": "active"}, {"status": "disabled"}, reason)
 
 
@@ -119,8 +120,9 @@ def disable_as(work: Work, admin: StaffMember, staff_id: uuid.UUID, reason: str)
     disable(work, get(work, staff_id), reason)
 
 
-def sign_in(work: Work, email: str, password: str, code: str) -> str:
-    """Check the password and the TOTP code; a session token. One error for every failure."""
+def authenticate(work: Work, email: str, password: str, code: str) -> StaffMember:
+    """The active staff member whose password and TOTP code these are; one error for every
+    failure. The code's step is used up: the same code never signs in twice."""
     staff = find(work, email)
     if staff is None or staff.status != "active":
         verify_password(DUMMY_HASH, password)
@@ -133,6 +135,12 @@ def sign_in(work: Work, email: str, password: str, code: str) -> str:
     staff.last_totp_step = step
     if needs_rehash(staff.password_hash):
         staff.password_hash = hash_password(password)
+    return staff
+
+
+def sign_in(work: Work, email: str, password: str, code: str) -> str:
+    """Check the password and the TOTP code; a session token. One error for every failure."""
+    staff = authenticate(work, email, password, code)
     token = secrets.token_urlsafe(32)
     work.session.add(
         StaffSession(
