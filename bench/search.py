@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, insert, select, text
+from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -35,6 +35,7 @@ from renewals import SEED, fresh_database  # noqa: E402
 from rows import account_row
 
 from subdesk.app import build_runtime  # noqa: E402
+from subdesk.bulk_insert import insert_rows  # noqa: E402
 from subdesk.catalog.demo import seed_catalog  # noqa: E402
 from subdesk.clock import TestClock  # noqa: E402
 from subdesk.config import Settings  # noqa: E402
@@ -213,7 +214,7 @@ def seed(database: Database, runtime: Runtime, n: int) -> float:
                     batch[name].append(row)
         with database.transaction() as session:
             for name, model in TABLES.items():
-                session.execute(insert(model), batch[name])
+                insert_rows(session.connection(), model, batch[name])  # COPY on PostgreSQL
         print(f"\rseeded {min(n, offset + CHUNK):,}", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
     with database.transaction() as session:
