@@ -13,6 +13,7 @@ import logging
 import smtplib
 import ssl
 from datetime import datetime, timedelta
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
@@ -26,6 +27,11 @@ log = logging.getLogger("subdesk.email")
 
 MAX_ATTEMPTS = 20
 MAX_BACKOFF = timedelta(hours=1)
+# An ASCII subject on one line, up to RFC 5322's hard limit: folding at the 78 it
+# recommends, Python moves a subject of 70-odd characters whole onto a continuation line,
+# which readers then show with a leading space. Other subjects are encoded words, which
+# RFC 2047 keeps to 75 characters, so they fold as usual.
+ONE_LINE_HEADERS = policy.SMTP.clone(max_line_length=998)
 
 
 class SmtpSender:
@@ -55,10 +61,11 @@ class SmtpSender:
 
 
 def as_message(row: OutboxEmail, sender: str) -> EmailMessage:
-    message = EmailMessage()
+    subject = row.subject or ""
+    message = EmailMessage(policy=ONE_LINE_HEADERS if subject.isascii() else policy.SMTP)
     message["From"] = sender
     message["To"] = row.to_address
-    message["Subject"] = row.subject or ""
+    message["Subject"] = subject
     message["Date"] = format_datetime(row.created_at)
     message["Message-ID"] = make_msgid(idstring=str(row.id), domain="subdesk")
     message["X-Subdesk-Message"] = str(row.id)
