@@ -27,9 +27,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from rows import account_row
-from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy import create_engine, func, select, text
 
 from subdesk.app import build_runtime
+from subdesk.bulk_insert import insert_rows
 from subdesk.catalog.demo import seed_catalog
 from subdesk.clock import TestClock
 from subdesk.config import Settings
@@ -107,9 +108,9 @@ def seed(url: str, n: int) -> None:
                 )
             )
         with database.transaction() as session:
-            session.execute(insert(Account), accounts)
-            session.execute(insert(PaymentMethod), cards)
-            session.execute(insert(Subscription), subs)
+            insert_rows(session.connection(), Account, accounts)  # COPY on PostgreSQL
+            insert_rows(session.connection(), PaymentMethod, cards)
+            insert_rows(session.connection(), Subscription, subs)
     database.dispose()
 
 
