@@ -3,13 +3,16 @@ and every console form refuses a post without its CSRF token."""
 
 from __future__ import annotations
 
+import html
 import uuid
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from httpx2 import Response
 
 from subdesk.agent import auth, cases, customers, exceptions, search, staff
 from subdesk.clock import TestClock
@@ -38,6 +41,53 @@ def test_sign_in_needs_the_password_and_a_current_totp_code(
     assert signed.status_code == 303
     assert signed.headers["location"] == "/agent"
     assert "Find a customer" in browser.client.get("/agent").text
+
+
+def _sign_in_from(browser: Console, member: Member, page: str, back: str) -> Response:
+    """Post the sign-in form of `page` (a sign-in URL) with `back` as its `next`."""
+    assert browser.clock is not None
+    code = totp.code_at(member.secret, browser.clock.now())
+    fields = {"email": member.email, "password": member.password, "code": code, "next": back}
+    return browser.submit(page, "/agent/sign-in", **fields)
+
+
+def test_sign_in_returns_to_the_page_with_its_query_string(
+    app: FastAPI, clock: TestClock, agent: Member
+) -> None:
+    browser = console(app, clock)
+    sent = browser.client.get("/agent/dashboard?days=14&x=a%26b", follow_redirects=False)
+    assert sent.status_code == 303
+    page = sent.headers["location"]
+    assert page == "/agent/sign-in?next=/agent/dashboard%3Fdays%3D14%26x%3Da%2526b"
+    back = "/agent/dashboard?days=14&amp;x=a%26b"  # as the form's hidden field holds it
+    assert f'name="next" value="{back}"' in browser.client.get(page).text
+    signed = _sign_in_from(browser, agent, page, html.unescape(back))
+    assert signed.headers["location"] == "/agent/dashboard?days=14&x=a%26b"
+    assert "The last 14 days" in browser.client.get(signed.headers["location"]).text
+
+
+@pytest.mark.parametrize(
+    "elsewhere",
+    [
+        "//evil.example",
+        "https://evil.example",
+        "/\\evil.example",
+        "//evil.example/agent",
+        "/agent.evil.example",
+        "https://evil.example/agent",
+        "javascript:alert(1)",
+        "",
+    ],
+)
+def test_sign_in_never_sends_anywhere_but_the_console(
+    app: FastAPI, clock: TestClock, agent: Member, elsewhere: str
+) -> None:
+    browser = console(app, clock)
+    page = f"/agent/sign-in?next={quote(elsewhere, safe='')}"
+    assert 'name="next" value="/agent"' in browser.client.get(page).text
+    signed = _sign_in_from(browser, agent, page, elsewhere)
+    assert signed.status_code == 303
+    assert signed.headers["location"] == "/agent"
 
 
 def test_a_code_once_used_does_not_sign_in_again(

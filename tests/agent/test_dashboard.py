@@ -84,6 +84,30 @@ def test_the_dashboard_draws_mrr_and_churn(seeded: Seeded) -> None:
     ) in text
 
 
+def test_the_dashboard_draws_churn_per_period_with_no_data_apart_from_zero(
+    seeded: Seeded,
+) -> None:
+    text = seeded.staff.client.get(PAGE + "?days=14").text
+    assert '<title id="chart-churn-title">Churn per period</title>' in text
+    assert (
+        "Churn per period of up to 7 days, 2026-01-14 to 2026-01-27: the highest 50.0% "
+        "(2026-01-21 to 2026-01-27); 1 of 2 periods without data."
+    ) in text
+    # Nobody was counted at the end of Jan 13: no data, not 0 %.
+    assert 'data-value="none"><title>2026-01-14 to 2026-01-20: no data</title>' in text
+    # 1 of the 2 yearly USD ones counted at the end of Jan 20 stopped on Jan 25: 1/2, exactly,
+    # drawn 50 / 60 of the 186-pixel plot high on an axis of 0 to 60 %.
+    assert (
+        'height="155.0" fill="#a4161a" data-value="1/2">'
+        "<title>2026-01-21 to 2026-01-27: 50.0%</title>"
+    ) in text
+    assert '<text x="58" y="13.0" text-anchor="end">60%</text>' in text
+    assert (
+        '<tr data-first="2026-01-14"><th scope="row">2026-01-14 to 2026-01-20</th>'
+        "<td>0</td><td>0</td><td>no data</td></tr>"
+    ) in text
+
+
 def test_each_series_downloads_as_csv(seeded: Seeded) -> None:
     expected = {
         "cancellations": [

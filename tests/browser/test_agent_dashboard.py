@@ -54,7 +54,9 @@ def test_the_dashboard_draws_its_charts_and_opens_its_tables_without_script(
     page = new_page(DESKTOP, javascript=False)
     _sign_in(page, secret, clock)
     expect(page.get_by_role("heading", name="Dashboards", exact=True)).to_be_visible()
-    for name in ("Open cases by age and priority", "Refunds per day", "MRR in USD"):
+    expect(page.get_by_text("The last 14 days")).to_be_visible()  # the range asked for
+    charts = ("Open cases by age and priority", "Refunds per day", "MRR in USD", "Churn per period")
+    for name in charts:
         expect(page.get_by_role("img", name=name)).to_be_visible()
     cancellations = page.locator("#table-cancellations")
     expect(cancellations).to_be_hidden()

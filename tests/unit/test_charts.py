@@ -1,4 +1,5 @@
-"""Where the console's SVG charts put their marks: round axis steps, stacked bars, a line."""
+"""Where the console's SVG charts put their marks: round axis steps, stacked bars, a line,
+shares on a percent axis."""
 
 from __future__ import annotations
 
@@ -6,7 +7,17 @@ from fractions import Fraction
 
 import pytest
 
-from subdesk.agent.charts import HEIGHT, MAX_X_LABELS, axis, bar_chart, line_chart, nice_step
+from subdesk.agent.charts import (
+    HEIGHT,
+    MAX_X_LABELS,
+    TOP,
+    axis,
+    bar_chart,
+    line_chart,
+    nice_step,
+    share_chart,
+)
+from subdesk.support.dashboard.rules import percent
 
 
 @pytest.mark.parametrize(
@@ -53,3 +64,50 @@ def test_a_line_has_a_point_per_label_with_its_formatted_value() -> None:
     assert chart.points[1].y < chart.points[0].y
     assert chart.polyline == " ".join(f"{p.x},{p.y}" for p in chart.points)
     assert [t.label for t in chart.ticks] == ["$0.00", "$5.00", "$10.00", "$15.00"]
+
+
+def test_shares_are_bars_on_an_axis_in_percent() -> None:
+    chart = share_chart(["w1", "w2"], [Fraction(1, 2), Fraction(1, 8)], percent)
+    assert [t.label for t in chart.ticks] == ["0%", "20%", "40%", "60%"]  # 50 % rounds up to 60
+    half, eighth = chart.segments
+    assert (half.value, half.title) == (Fraction(1, 2), "w1: 50.0%")
+    assert half.height == 155.0  # 50 / 60 of the 186-pixel plot, exactly
+    assert eighth.height == 38.8  # 12.5 / 60 of it (38.75), to a tenth of a pixel
+    assert half.y + half.height == eighth.y + eighth.height == chart.bottom
+
+
+def test_a_slot_without_a_share_is_no_data_not_a_zero() -> None:
+    chart = share_chart(
+        ["w1", "w2", "w3"], [None, Fraction(0), Fraction(1, 3)], percent, ["A", "B", "C"]
+    )
+    assert [(s.value, s.title) for s in chart.segments] == [(Fraction(1, 3), "C: 33.3%")]
+    (gap,) = chart.gaps
+    assert gap.title == "A: no data"
+    assert gap.y == TOP  # the plot's full height, stopping just above the baseline
+    assert gap.y + gap.height == chart.bottom - 1
+    assert gap.x + gap.width < chart.segments[0].x  # in the first slot
+    assert [n.text for n in chart.notes] == ["no data", "0.0%", "33.3%"]
+    assert [x.text for x in chart.x_labels] == ["w1", "w2", "w3"]
+
+
+def test_without_any_share_the_axis_still_has_a_step() -> None:
+    chart = share_chart(["w1", "w2"], [None, None], percent)
+    assert chart.segments == []
+    assert [g.title for g in chart.gaps] == ["w1: no data", "w2: no data"]
+    assert [t.label for t in chart.ticks] == ["0%", "1%"]
+
+
+def test_a_full_share_keeps_its_value_inside_the_chart() -> None:
+    chart = share_chart(["w1"], [Fraction(1)], percent)
+    (bar,) = chart.segments
+    assert bar.y == TOP
+    assert chart.notes[0].y >= TOP  # not above the top edge, where it would be cut off
+
+
+def test_narrow_slots_leave_their_values_to_the_titles() -> None:
+    labels = [f"w{i}" for i in range(53)]  # a year of 7-day periods
+    chart = share_chart(labels, [None] * 52 + [Fraction(1, 4)], percent)
+    assert chart.notes == []
+    assert len(chart.gaps) == 52
+    assert [s.title for s in chart.segments] == ["w52: 25.0%"]
+    assert len(chart.x_labels) <= MAX_X_LABELS

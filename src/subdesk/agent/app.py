@@ -22,7 +22,10 @@ from subdesk.agent.web import PasswordChangeNeeded, StaffSignInNeeded
 
 
 async def _sign_in(request: Request, _error: Exception) -> Response:
-    return RedirectResponse(f"/agent/sign-in?next={quote(request.url.path)}", status_code=303)
+    # Back to the page as asked for, query string included (a dashboard's range, a search);
+    # sign-in checks `next` with `safe_next`.
+    back = f"{request.url.path}?{request.url.query}" if request.url.query else request.url.path
+    return RedirectResponse(f"/agent/sign-in?next={quote(back)}", status_code=303)
 
 
 async def _password(_request: Request, _error: Exception) -> Response:

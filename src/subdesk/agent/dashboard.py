@@ -9,13 +9,19 @@ from functools import partial
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from subdesk.agent.charts import Chart, bar_chart, line_chart
+from subdesk.agent.charts import NO_DATA, Chart, bar_chart, line_chart, share_chart
 from subdesk.agent.web import render, staff
 from subdesk.errors import NotFound
 from subdesk.money import Money
 from subdesk.notifications.formatting import format_money
 from subdesk.support.dashboard import export
-from subdesk.support.dashboard.rules import AGE_LABELS, checked_days, percent
+from subdesk.support.dashboard.rules import (
+    AGE_LABELS,
+    CHURN_PERIOD_DAYS,
+    ChurnPeriod,
+    checked_days,
+    percent,
+)
 from subdesk.support.dashboard.service import Dashboard, dashboard
 from subdesk.support.rules import Priority
 
@@ -31,6 +37,7 @@ class Charts:
     cancellations: Chart
     refunds: Chart
     mrr: dict[str, Chart]  # by currency
+    churn: Chart
 
 
 def _charts(board: Dashboard) -> Charts:
@@ -55,11 +62,36 @@ def _charts(board: Dashboard) -> Charts:
             currency: line_chart(days, amounts, partial(_money, currency=currency))
             for currency, amounts in board.mrr.items()
         },
+        churn=share_chart(
+            [p.span.first.isoformat() for p in board.churn],
+            [p.ratio for p in board.churn],
+            percent,
+            [_period(p) for p in board.churn],
+        ),
     )
 
 
 def _money(amount: int, *, currency: str) -> str:
     return format_money(Money(amount, currency), "en")
+
+
+def _period(period: ChurnPeriod) -> str:
+    return f"{period.span.first.isoformat()} to {period.span.last.isoformat()}"
+
+
+def _churn_summary(board: Dashboard) -> str:
+    """The churn chart's description: its range, the highest churn and how many periods have
+    no data (the table beside it has every period)."""
+    span = f"{board.span.first.isoformat()} to {board.span.last.isoformat()}"
+    opening = f"Churn per period of up to {CHURN_PERIOD_DAYS} days, {span}"
+    measured = [(p.ratio, p) for p in board.churn if p.ratio is not None]
+    if not measured:
+        return f"{opening}: {NO_DATA}, nobody was counted at the start of any period."
+    ratio, highest = max(measured, key=lambda found: found[0])  # the earliest of equals
+    parts = [f"the highest {percent(ratio)} ({_period(highest)})"]
+    if unmeasured := len(board.churn) - len(measured):
+        parts.append(f"{unmeasured} of {len(board.churn)} periods without data")
+    return f"{opening}: {'; '.join(parts)}."
 
 
 @router.get(PAGE, response_class=HTMLResponse)
@@ -73,6 +105,7 @@ def dashboard_page(request: Request, days: str | None = None) -> Response:
             "priorities": list(Priority),
             "modes": MODES,
             "percent": percent,
+            "churn_summary": _churn_summary(board),
             "ranges": RANGES,
         }
         return render(request, "dashboard.html", context, member=member)

@@ -69,7 +69,7 @@ class Cancellation(Base):
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), index=True)
     mode: Mapped[str] = mapped_column(String(12))  # "now" | "period_end"
     status: Mapped[str] = mapped_column(String(12))  # "confirmed" | "revoked"
-    requested_at: Mapped[datetime]
+    requested_at: Mapped[datetime] = mapped_column(index=True)  # the dashboards' per day
     effective_at: Mapped[datetime]
     refund_minor: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3))
