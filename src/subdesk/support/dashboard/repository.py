@@ -116,12 +116,16 @@ def paying_groups(session: Session, span: DayRange, now: datetime) -> list[Payin
 
 def _paying(now: datetime) -> Any:
     """One row per direct subscription paid for by now: when it began and stopped counting."""
-    requested = (
-        select(func.min(Cancellation.requested_at))
-        .where(Cancellation.subscription_id == Subscription.id, Cancellation.status == "confirmed")
-        .correlate(Subscription)
-        .scalar_subquery()
+    # The first confirmed cancellation of each subscription, joined once: as a correlated
+    # subquery it was evaluated once per use of `stopped` below, which led PostgreSQL to
+    # JIT-compile the query on every page load.
+    first = (
+        select(Cancellation.subscription_id, func.min(Cancellation.requested_at).label("requested"))
+        .where(Cancellation.status == "confirmed")
+        .group_by(Cancellation.subscription_id)
+        .subquery()
     )
+    requested = first.c.requested
     renewing = and_(Subscription.status.in_([s.value for s in LIVE]), Subscription.auto_renew)
     stopped = case(
         (
@@ -140,5 +144,6 @@ def _paying(now: datetime) -> Any:
             func.coalesce(Subscription.agreed_price_minor, Plan.renewal_price_minor).label("price"),
         )
         .join(Plan, Plan.id == Subscription.plan_id)
+        .outerjoin(first, first.c.subscription_id == Subscription.id)
         .where(Subscription.channel == Channel.DIRECT.value, paid_from <= now)
     )
