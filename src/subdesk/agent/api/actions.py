@@ -33,6 +33,7 @@ from subdesk.support.rules import amount_in
 router = APIRouter(prefix="/api/v1/agent", tags=["agent"], responses=RESPONSES)
 SUBSCRIPTION = "/customers/{account_id}/subscriptions/{subscription_id}"
 Action = Callable[[Work, StaffMember, uuid.UUID], Any]
+SubscriptionAction = Callable[[Work, StaffMember, uuid.UUID, uuid.UUID], Any]
 
 
 def _for_customer(
@@ -56,6 +57,28 @@ def _for_customer(
     return as_staff(request, bearer, handler, status=status, idempotency_key=key, payload=payload)
 
 
+def _for_subscription(
+    request: Request,
+    bearer: StaffBearer,
+    account_id: str,
+    subscription_id: str,
+    action: SubscriptionAction,
+    body: BaseModel,
+    key: str | None,
+    *,
+    status: int = 200,
+) -> JSONResponse:
+    """Run one action on a customer's subscription, as `_for_customer` does."""
+    sid = parse_uuid(subscription_id, "subscription_id")
+
+    def on_subscription(work: Work, member: StaffMember, aid: uuid.UUID) -> Any:
+        return action(work, member, aid, sid)
+
+    return _for_customer(
+        request, bearer, account_id, on_subscription, status=status, key=key, body=body
+    )
+
+
 def _subscription(work: Work, account_id: uuid.UUID, subscription_id: uuid.UUID) -> SubscriptionOut:
     return queries.get_subscription(work, account_id, subscription_id)
 
@@ -70,12 +93,11 @@ def cancel(
     key: IdempotencyKey = None,
 ) -> object:
     """Cancel for the customer, now (refund per policy) or at the end of the term."""
-    sid = parse_uuid(subscription_id, "subscription_id")
 
-    def run(work: Work, member: StaffMember, aid: uuid.UUID) -> CancellationOut:
+    def run(work: Work, member: StaffMember, aid: uuid.UUID, sid: uuid.UUID) -> CancellationOut:
         return CancellationOut.of(actions.cancel(work, member, aid, sid, body.when, body.reason))
 
-    return _for_customer(request, bearer, account_id, run, key=key, body=body)
+    return _for_subscription(request, bearer, account_id, subscription_id, run, body, key)
 
 
 @router.post(SUBSCRIPTION + "/auto-renew-off", response_model=SubscriptionOut)
@@ -87,13 +109,11 @@ def auto_renew_off(
     bearer: StaffBearer,
     key: IdempotencyKey = None,
 ) -> object:
-    sid = parse_uuid(subscription_id, "subscription_id")
-
-    def run(work: Work, member: StaffMember, aid: uuid.UUID) -> SubscriptionOut:
+    def run(work: Work, member: StaffMember, aid: uuid.UUID, sid: uuid.UUID) -> SubscriptionOut:
         actions.turn_off_auto_renew(work, member, aid, sid, body.reason)
         return _subscription(work, aid, sid)
 
-    return _for_customer(request, bearer, account_id, run, key=key, body=body)
+    return _for_subscription(request, bearer, account_id, subscription_id, run, body, key)
 
 
 def _refund_key(member: StaffMember, subscription_id: uuid.UUID, key: str | None) -> str:
@@ -114,9 +134,8 @@ def refund(
 ) -> object:
     """Refund within policy (at most what "cancel now" would refund); without an amount, all
     of it. Beyond policy: request an exception."""
-    sid = parse_uuid(subscription_id, "subscription_id")
 
-    def run(work: Work, member: StaffMember, aid: uuid.UUID) -> list[RefundOut]:
+    def run(work: Work, member: StaffMember, aid: uuid.UUID, sid: uuid.UUID) -> list[RefundOut]:
         minor = None
         if body.amount is not None:
             currency = actions.currency_of(work, aid, sid)
@@ -124,9 +143,11 @@ def refund(
         made = actions.refund_within_policy(
             work, member, aid, sid, minor, body.reason, _refund_key(member, sid, key)
         )
-        return [RefundOut.of(r) for r in made]
+        return [RefundOut.model_validate(r) for r in made]
 
-    return _for_customer(request, bearer, account_id, run, status=201, key=key, body=body)
+    return _for_subscription(
+        request, bearer, account_id, subscription_id, run, body, key, status=201
+    )
 
 
 @router.post(SUBSCRIPTION + "/refund-exceptions", response_model=ExceptionOut, status_code=201)
@@ -139,16 +160,16 @@ def request_exception(
     key: IdempotencyKey = None,
 ) -> object:
     """Ask for a refund beyond policy: held until a supervisor (not you) approves it."""
-    sid = parse_uuid(subscription_id, "subscription_id")
 
-    def run(work: Work, member: StaffMember, aid: uuid.UUID) -> ExceptionOut:
+    def run(work: Work, member: StaffMember, aid: uuid.UUID, sid: uuid.UUID) -> ExceptionOut:
         currency = actions.currency_of(work, aid, sid)
         minor = amount_in(body.amount.amount, body.amount.currency, currency)
-        return ExceptionOut.of(
-            refund_exceptions.request(work, member, aid, sid, minor, body.reason)
-        )
+        made = refund_exceptions.request(work, member, aid, sid, minor, body.reason)
+        return ExceptionOut.model_validate(made)
 
-    return _for_customer(request, bearer, account_id, run, status=201, key=key, body=body)
+    return _for_subscription(
+        request, bearer, account_id, subscription_id, run, body, key, status=201
+    )
 
 
 @router.delete("/customers/{account_id}/devices/{device_id}", status_code=204)
@@ -202,8 +223,8 @@ def provider_check(
     # Asked outside any transaction: a slow provider holds no lock.
     said = runtime_of(request).providers.status_of(status_url, external_id)
 
-    def run(work: Work, member: StaffMember, aid: uuid.UUID) -> ProviderCheckOut:
+    def run(work: Work, member: StaffMember, aid: uuid.UUID, sid: uuid.UUID) -> ProviderCheckOut:
         checked = actions.record_provider_check(work, member, aid, sid, said, body.reason)
         return ProviderCheckOut.of(checked, _subscription(work, aid, sid))
 
-    return _for_customer(request, bearer, account_id, run, key=key, body=body)
+    return _for_subscription(request, bearer, account_id, subscription_id, run, body, key)

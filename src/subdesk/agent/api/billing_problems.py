@@ -10,7 +10,6 @@ from subdesk.agent.api.schemas import (
     BillingProblemsOut,
     ChargedAfterCancellationOut,
     DuplicateOut,
-    PaymentOut,
     ReasonIn,
     RefundOut,
 )
@@ -30,11 +29,7 @@ def report(request: Request, bearer: StaffBearer) -> object:
         return BillingProblemsOut(
             duplicates=[DuplicateOut.of(d) for d in billing_problems.find_duplicates(work)],
             charged_after_cancellation=[
-                ChargedAfterCancellationOut(
-                    payment=PaymentOut.of(payment),
-                    cancellation_id=canceled.public_id,
-                    canceled_effective_at=canceled.effective_at,
-                )
+                ChargedAfterCancellationOut.of(payment, canceled)
                 for payment, canceled in billing_problems.charged_after_cancellation(work)
             ],
         )
@@ -54,7 +49,9 @@ def refund_duplicate(
     found = parse_uuid(payment_id, "payment_id")
 
     def handler(work: Work, member: StaffMember) -> RefundOut:
-        return RefundOut.of(billing_problems.refund_duplicate(work, member, found, body.reason))
+        return RefundOut.model_validate(
+            billing_problems.refund_duplicate(work, member, found, body.reason)
+        )
 
     payload = body.model_dump(mode="json")
     return as_staff(request, bearer, handler, idempotency_key=key, payload=payload)

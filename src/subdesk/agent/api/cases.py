@@ -19,12 +19,13 @@ from subdesk.agent.api.schemas import (
     ReasonIn,
 )
 from subdesk.context import Work
-from subdesk.models import StaffMember, SupportCase
+from subdesk.models import CaseMessage, StaffMember, SupportCase
 from subdesk.support import cases
 from subdesk.support.rules import Permission, require
 
 router = APIRouter(prefix="/api/v1/agent", tags=["agent"], responses=RESPONSES)
 Step = Callable[[Work, StaffMember, SupportCase], Any]
+Write = Callable[[Work, StaffMember, SupportCase, str], CaseMessage]
 
 
 def _on_case(
@@ -38,6 +39,17 @@ def _on_case(
     return as_staff(request, bearer, handler, status=status)
 
 
+def _add_message(
+    request: Request, bearer: StaffBearer, number: str, write: Write, text: str
+) -> JSONResponse:
+    """Write a reply or a note on the case: 201 with the message."""
+
+    def step(work: Work, member: StaffMember, found: SupportCase) -> MessageOut:
+        return MessageOut.model_validate(write(work, member, found, text))
+
+    return _on_case(request, bearer, number, step, status=201)
+
+
 @router.get("/cases", response_model=list[CaseOut])
 def queue(request: Request, bearer: StaffBearer, escalated: bool = False) -> object:
     """Cases still being worked, the nearest first-response target first; `escalated=true`
@@ -45,7 +57,7 @@ def queue(request: Request, bearer: StaffBearer, escalated: bool = False) -> obj
 
     def handler(work: Work, member: StaffMember) -> list[CaseOut]:
         require(member.role, Permission.WORK_CASES)
-        return [CaseOut.of(c) for c in cases.queue(work, escalated=escalated)]
+        return [CaseOut.model_validate(c) for c in cases.queue(work, escalated=escalated)]
 
     return as_staff(request, bearer, handler)
 
@@ -56,9 +68,8 @@ def case(number: str, request: Request, bearer: StaffBearer) -> object:
 
     def handler(work: Work, member: StaffMember) -> CaseThreadOut:
         thread = cases.thread(work, cases.staff_case(work, member, number), internal=True)
-        return CaseThreadOut(
-            case=CaseOut.of(thread.case), messages=[MessageOut.of(m) for m in thread.messages]
-        )
+        messages = [MessageOut.model_validate(m) for m in thread.messages]
+        return CaseThreadOut(case=CaseOut.model_validate(thread.case), messages=messages)
 
     return as_staff(request, bearer, handler)
 
@@ -66,25 +77,13 @@ def case(number: str, request: Request, bearer: StaffBearer) -> object:
 @router.post("/cases/{number}/replies", response_model=MessageOut, status_code=201)
 def reply(number: str, body: CaseTextIn, request: Request, bearer: StaffBearer) -> object:
     """Answer the customer: emailed to them and shown in the portal; the clock stops."""
-    return _on_case(
-        request,
-        bearer,
-        number,
-        lambda w, m, c: MessageOut.of(cases.staff_reply(w, m, c, body.body)),
-        status=201,
-    )
+    return _add_message(request, bearer, number, cases.staff_reply, body.body)
 
 
 @router.post("/cases/{number}/notes", response_model=MessageOut, status_code=201)
 def note(number: str, body: CaseTextIn, request: Request, bearer: StaffBearer) -> object:
     """An internal note: never shown or sent to the customer."""
-    return _on_case(
-        request,
-        bearer,
-        number,
-        lambda w, m, c: MessageOut.of(cases.add_note(w, m, c, body.body)),
-        status=201,
-    )
+    return _add_message(request, bearer, number, cases.add_note, body.body)
 
 
 @router.patch("/cases/{number}", response_model=CaseOut)
@@ -102,7 +101,7 @@ def change(number: str, body: CaseChangeIn, request: Request, bearer: StaffBeare
             assignee_id=body.assignee_id if "assignee_id" in sent else found.assignee_id,
             reason=body.reason,
         )
-        return CaseOut.of(found)
+        return CaseOut.model_validate(found)
 
     return _on_case(request, bearer, number, run)
 
@@ -113,6 +112,6 @@ def escalate(number: str, body: ReasonIn, request: Request, bearer: StaffBearer)
 
     def run(work: Work, member: StaffMember, found: SupportCase) -> CaseOut:
         cases.escalate(work, member, found, body.reason)
-        return CaseOut.of(found)
+        return CaseOut.model_validate(found)
 
     return _on_case(request, bearer, number, run)

@@ -6,21 +6,24 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from subdesk.agent.api.schemas import CaseOut, ExceptionOut, RefundOut
-from subdesk.models import (
-    Account,
-    AuditEvent,
-    Device,
-    Invoice,
-    OutboxEmail,
-    PaymentMethod,
-)
+from subdesk.accounts.schemas import AccountOut
+from subdesk.agent.api.schemas import CaseOut, ExceptionOut, RecordOut, RefundOut
+from subdesk.licensing.schemas import DeviceOut
+from subdesk.models import AuditEvent
 from subdesk.schemas import MoneyOut
 from subdesk.subscriptions.schemas import SubscriptionOut
 from subdesk.support.actions import ProviderCheck, RefundRoom
 from subdesk.support.search import Hit
+
+
+# Staff see what the customer sees of the account and device, and a little more (no
+# docstrings: they would become the schemas' descriptions).
+class CustomerAccountOut(AccountOut):
+    model_config = ConfigDict(from_attributes=True)
+
+    closed_at: datetime | None
 
 
 class CustomerHitOut(BaseModel):
@@ -34,40 +37,9 @@ class CustomerHitOut(BaseModel):
 
     @classmethod
     def of(cls, hit: Hit) -> CustomerHitOut:
-        a = hit.account
-        return cls(
-            id=a.id,
-            email=a.email,
-            name=a.name,
-            country=a.country,
-            created_at=a.created_at,
-            closed_at=a.closed_at,
-            matched_by=hit.matched_by,
-        )
-
-
-class CustomerAccountOut(BaseModel):
-    id: uuid.UUID
-    email: str | None
-    name: str | None
-    country: str
-    region: str | None
-    locale: str
-    created_at: datetime
-    closed_at: datetime | None
-
-    @classmethod
-    def of(cls, a: Account) -> CustomerAccountOut:
-        return cls(
-            id=a.id,
-            email=a.email,
-            name=a.name,
-            country=a.country,
-            region=a.region,
-            locale=a.locale,
-            created_at=a.created_at,
-            closed_at=a.closed_at,
-        )
+        """The account found, flattened, with what matched it."""
+        account = CustomerAccountOut.model_validate(hit.account).model_dump()
+        return cls.model_validate({**account, "matched_by": hit.matched_by})
 
 
 class AgentSubscriptionOut(SubscriptionOut):
@@ -85,31 +57,14 @@ class AgentSubscriptionOut(SubscriptionOut):
         )
 
 
-class DeviceOut(BaseModel):
-    id: uuid.UUID
-    subscription_id: uuid.UUID
-    name: str
-    platform: str
+class CustomerDeviceOut(DeviceOut):
+    model_config = ConfigDict(from_attributes=True)
+
     status: str
-    activated_at: datetime
-    last_seen_at: datetime
     removed_at: datetime | None
 
-    @classmethod
-    def of(cls, d: Device) -> DeviceOut:
-        return cls(
-            id=d.id,
-            subscription_id=d.subscription_id,
-            name=d.name,
-            platform=d.platform,
-            status=d.status,
-            activated_at=d.activated_at,
-            last_seen_at=d.last_seen_at,
-            removed_at=d.removed_at,
-        )
 
-
-class CardOut(BaseModel):
+class CardOut(RecordOut):
     """What a person needs to recognise a card: never the gateway's token."""
 
     id: uuid.UUID
@@ -119,19 +74,8 @@ class CardOut(BaseModel):
     exp_year: int
     removed_at: datetime | None
 
-    @classmethod
-    def of(cls, c: PaymentMethod) -> CardOut:
-        return cls(
-            id=c.id,
-            brand=c.brand,
-            last4=c.last4,
-            exp_month=c.exp_month,
-            exp_year=c.exp_year,
-            removed_at=c.removed_at,
-        )
 
-
-class InvoiceOut(BaseModel):
+class CustomerInvoiceOut(RecordOut):
     id: uuid.UUID
     number: str
     subscription_id: uuid.UUID
@@ -139,19 +83,8 @@ class InvoiceOut(BaseModel):
     amount: MoneyOut
     issued_at: datetime
 
-    @classmethod
-    def of(cls, i: Invoice) -> InvoiceOut:
-        return cls(
-            id=i.id,
-            number=i.number,
-            subscription_id=i.subscription_id,
-            description=i.description,
-            amount=MoneyOut.of(i.amount_minor, i.currency),
-            issued_at=i.issued_at,
-        )
 
-
-class EmailOut(BaseModel):
+class EmailOut(RecordOut):
     """An email as queued and sent; its context (which may hold links) stays inside."""
 
     id: uuid.UUID
@@ -161,37 +94,32 @@ class EmailOut(BaseModel):
     created_at: datetime
     sent_at: datetime | None
 
-    @classmethod
-    def of(cls, e: OutboxEmail) -> EmailOut:
-        return cls(
-            id=e.id,
-            template=e.template,
-            subject=e.subject,
-            status=e.status,
-            created_at=e.created_at,
-            sent_at=e.sent_at,
-        )
-
 
 class CustomerOut(BaseModel):
     account: CustomerAccountOut
     subscriptions: list[AgentSubscriptionOut]
-    devices: list[DeviceOut]
+    devices: list[CustomerDeviceOut]
     payment_methods: list[CardOut]
-    invoices: list[InvoiceOut]
+    invoices: list[CustomerInvoiceOut]
     refunds: list[RefundOut]
     refund_exceptions: list[ExceptionOut]
     emails: list[EmailOut]
     cases: list[CaseOut]
 
 
-class TimelineEventOut(BaseModel):
+class TimelineEventOut(RecordOut):
+    # `actor_name` is read from the record's actor_id (see `_staff_name`); by name too, so
+    # that it stays a keyword of its own for the type checker.
+    model_config = ConfigDict(from_attributes=True, validate_by_name=True)
+
     id: int
     occurred_at: datetime
     action: str
     actor_type: str
     actor_id: str | None
-    actor_name: str | None = Field(description="The staff member's name, for staff actions.")
+    actor_name: str | None = Field(
+        validation_alias="actor_id", description="The staff member's name, for staff actions."
+    )
     entity_type: str
     entity_id: str
     subscription_id: uuid.UUID | None
@@ -201,21 +129,16 @@ class TimelineEventOut(BaseModel):
 
     @classmethod
     def of(cls, e: AuditEvent, names: dict[str, str]) -> TimelineEventOut:
-        staff_name = names.get(e.actor_id or "") if e.actor_type == "staff" else None
-        return cls(
-            id=e.id,
-            occurred_at=e.occurred_at,
-            action=e.action,
-            actor_type=e.actor_type,
-            actor_id=e.actor_id,
-            actor_name=staff_name,
-            entity_type=e.entity_type,
-            entity_id=e.entity_id,
-            subscription_id=e.subscription_id,
-            before=e.before,
-            after=e.after,
-            reason=e.reason,
-        )
+        """The event, with the acting staff member's name looked up in `names` (id: name)."""
+        return cls.model_validate(e, context={"staff_names": names})
+
+    @field_validator("actor_name")
+    @classmethod
+    def _staff_name(cls, actor_id: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("actor_type") != "staff" or not info.context:
+            return None
+        names: dict[str, str] = info.context["staff_names"]
+        return names.get(actor_id or "")
 
 
 class ResentOut(BaseModel):

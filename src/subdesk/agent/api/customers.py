@@ -9,11 +9,11 @@ from subdesk.agent.api.customer_schemas import (
     AgentSubscriptionOut,
     CardOut,
     CustomerAccountOut,
+    CustomerDeviceOut,
     CustomerHitOut,
+    CustomerInvoiceOut,
     CustomerOut,
-    DeviceOut,
     EmailOut,
-    InvoiceOut,
     TimelineEventOut,
 )
 from subdesk.agent.api.schemas import CaseOut, ExceptionOut, RefundOut
@@ -56,15 +56,15 @@ def customer(account_id: str, request: Request, bearer: StaffBearer) -> object:
     def handler(work: Work, member: StaffMember) -> CustomerOut:
         view = overview.customer_view(work, member, aid)
         return CustomerOut(
-            account=CustomerAccountOut.of(view.account),
+            account=CustomerAccountOut.model_validate(view.account),
             subscriptions=[AgentSubscriptionOut.with_room(s, r) for s, r in view.subscriptions],
-            devices=[DeviceOut.of(d) for d in view.devices],
-            payment_methods=[CardOut.of(c) for c in view.cards],
-            invoices=[InvoiceOut.of(i) for i in view.invoices],
-            refunds=[RefundOut.of(r) for r in view.refunds],
-            refund_exceptions=[ExceptionOut.of(x) for x in view.exceptions],
-            emails=[EmailOut.of(e) for e in view.emails],
-            cases=[CaseOut.of(c) for c in view.cases],
+            devices=[CustomerDeviceOut.model_validate(d) for d in view.devices],
+            payment_methods=[CardOut.model_validate(c) for c in view.cards],
+            invoices=[CustomerInvoiceOut.model_validate(i) for i in view.invoices],
+            refunds=[RefundOut.model_validate(r) for r in view.refunds],
+            refund_exceptions=[ExceptionOut.model_validate(x) for x in view.exceptions],
+            emails=[EmailOut.model_validate(e) for e in view.emails],
+            cases=[CaseOut.model_validate(c) for c in view.cases],
         )
 
     return as_staff(request, bearer, handler)

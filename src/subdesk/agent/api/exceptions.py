@@ -27,7 +27,7 @@ def pending(request: Request, bearer: StaffBearer) -> object:
 
     def handler(work: Work, member: StaffMember) -> list[ExceptionOut]:
         require(member.role, Permission.VIEW_CUSTOMERS)
-        return [ExceptionOut.of(x) for x in repository.exceptions(work.session)]
+        return [ExceptionOut.model_validate(x) for x in repository.exceptions(work.session)]
 
     return as_staff(request, bearer, handler)
 
@@ -44,7 +44,7 @@ def _decide(
 
     def handler(work: Work, member: StaffMember) -> ExceptionOut:
         decide_with(work, member, found, body.reason)
-        return ExceptionOut.of(refund_exceptions.get(work, found))
+        return ExceptionOut.model_validate(refund_exceptions.get(work, found))
 
     payload = body.model_dump(mode="json")
     return as_staff(request, bearer, handler, idempotency_key=key, payload=payload)

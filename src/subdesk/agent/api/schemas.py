@@ -5,17 +5,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from subdesk.models import (
-    CaseMessage,
-    Payment,
-    Refund,
-    RefundException,
-    StaffMember,
-    SupportCase,
-)
+from subdesk.models import Cancellation, Payment
 from subdesk.schemas import MoneyOut
 from subdesk.subscriptions.cancellation import When
 from subdesk.support.billing_problems import Duplicate
@@ -71,25 +65,39 @@ class CaseChangeIn(BaseModel):
     reason: str | None = Field(default=None, max_length=1000)
 
 
+# --- read from records ----------------------------------------------------------------------
+
+
+class RecordOut(BaseModel):
+    """A response read from one database record with `model_validate(record)`: each field is
+    the record's attribute of that name, and a `MoneyOut` field `x` is the record's `x_minor`
+    in its `currency` (so a model with money reads its other fields by name, not alias)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _money_in_minor_units(cls, record: Any) -> Any:
+        money = {name for name, f in cls.model_fields.items() if f.annotation is MoneyOut}
+        if not money or isinstance(record, dict):
+            return record
+        return {
+            name: MoneyOut.of(getattr(record, f"{name}_minor"), record.currency)
+            if name in money
+            else getattr(record, name)
+            for name in cls.model_fields
+        }
+
+
 # --- staff and tokens ------------------------------------------------------------------------
 
 
-class StaffOut(BaseModel):
+class StaffOut(RecordOut):
     id: uuid.UUID
     email: str
     name: str
     role: str
     status: str
-
-    @classmethod
-    def of(cls, member: StaffMember) -> StaffOut:
-        return cls(
-            id=member.id,
-            email=member.email,
-            name=member.name,
-            role=member.role,
-            status=member.status,
-        )
 
 
 class StaffTokenOut(BaseModel):
@@ -102,7 +110,7 @@ class StaffTokenOut(BaseModel):
 # --- refunds, exceptions, cases -------------------------------------------------------------
 
 
-class RefundOut(BaseModel):
+class RefundOut(RecordOut):
     id: uuid.UUID
     payment_id: uuid.UUID
     subscription_id: uuid.UUID
@@ -110,20 +118,10 @@ class RefundOut(BaseModel):
     reason: str
     created_at: datetime
 
-    @classmethod
-    def of(cls, r: Refund) -> RefundOut:
-        return cls(
-            id=r.id,
-            payment_id=r.payment_id,
-            subscription_id=r.subscription_id,
-            amount=MoneyOut.of(r.amount_minor, r.currency),
-            reason=r.reason,
-            created_at=r.created_at,
-        )
 
-
-class CaseOut(BaseModel):
-    number: str
+class CaseOut(RecordOut):
+    # `number` is read from the case's id, `escalated` from its escalated_at.
+    number: str = Field(validation_alias="id")
     account_id: uuid.UUID
     subject: str
     category: str
@@ -131,32 +129,24 @@ class CaseOut(BaseModel):
     priority: str
     assignee_id: uuid.UUID | None
     opened_by: str
-    escalated: bool
+    escalated: bool = Field(validation_alias="escalated_at")
     first_response_due_at: datetime
     first_responded_at: datetime | None
     created_at: datetime
     updated_at: datetime
 
+    @field_validator("number", mode="before")
     @classmethod
-    def of(cls, c: SupportCase) -> CaseOut:
-        return cls(
-            number=case_number(c.id),
-            account_id=c.account_id,
-            subject=c.subject,
-            category=c.category,
-            status=c.status,
-            priority=c.priority,
-            assignee_id=c.assignee_id,
-            opened_by=c.opened_by,
-            escalated=c.escalated_at is not None,
-            first_response_due_at=c.first_response_due_at,
-            first_responded_at=c.first_responded_at,
-            created_at=c.created_at,
-            updated_at=c.updated_at,
-        )
+    def _number(cls, case_id: int) -> str:
+        return case_number(case_id)
+
+    @field_validator("escalated", mode="before")
+    @classmethod
+    def _escalated(cls, escalated_at: datetime | None) -> bool:
+        return escalated_at is not None
 
 
-class ExceptionOut(BaseModel):
+class ExceptionOut(RecordOut):
     id: uuid.UUID
     account_id: uuid.UUID
     subscription_id: uuid.UUID
@@ -169,41 +159,14 @@ class ExceptionOut(BaseModel):
     decided_at: datetime | None
     decision_reason: str | None
 
-    @classmethod
-    def of(cls, x: RefundException) -> ExceptionOut:
-        return cls(
-            id=x.id,
-            account_id=x.account_id,
-            subscription_id=x.subscription_id,
-            amount=MoneyOut.of(x.amount_minor, x.currency),
-            status=x.status,
-            reason=x.reason,
-            requested_by=x.requested_by,
-            requested_at=x.requested_at,
-            decided_by=x.decided_by,
-            decided_at=x.decided_at,
-            decision_reason=x.decision_reason,
-        )
 
-
-class MessageOut(BaseModel):
+class MessageOut(RecordOut):
     id: uuid.UUID
     author_type: str
     author_id: str
     internal: bool
     body: str
     created_at: datetime
-
-    @classmethod
-    def of(cls, m: CaseMessage) -> MessageOut:
-        return cls(
-            id=m.id,
-            author_type=m.author_type,
-            author_id=m.author_id,
-            internal=m.internal,
-            body=m.body,
-            created_at=m.created_at,
-        )
 
 
 class CaseThreadOut(BaseModel):
@@ -214,7 +177,7 @@ class CaseThreadOut(BaseModel):
 # --- billing problems -----------------------------------------------------------------------
 
 
-class PaymentOut(BaseModel):
+class PaymentOut(RecordOut):
     id: uuid.UUID
     account_id: uuid.UUID
     subscription_id: uuid.UUID
@@ -223,19 +186,6 @@ class PaymentOut(BaseModel):
     amount: MoneyOut
     refunded: MoneyOut
     captured_at: datetime
-
-    @classmethod
-    def of(cls, p: Payment) -> PaymentOut:
-        return cls(
-            id=p.id,
-            account_id=p.account_id,
-            subscription_id=p.subscription_id,
-            kind=p.kind,
-            period_number=p.period_number,
-            amount=MoneyOut.of(p.amount_minor, p.currency),
-            refunded=MoneyOut.of(p.refunded_minor, p.currency),
-            captured_at=p.captured_at,
-        )
 
 
 class DuplicateOut(BaseModel):
@@ -248,7 +198,7 @@ class DuplicateOut(BaseModel):
     def of(cls, d: Duplicate) -> DuplicateOut:
         return cls(
             kind=d.kind.value,
-            payment=PaymentOut.of(d.payment),
+            payment=PaymentOut.model_validate(d.payment),
             kept_id=d.kept_id,
             refundable=MoneyOut.of(d.refundable, d.payment.currency),
         )
@@ -258,6 +208,14 @@ class ChargedAfterCancellationOut(BaseModel):
     payment: PaymentOut
     cancellation_id: str
     canceled_effective_at: datetime
+
+    @classmethod
+    def of(cls, payment: Payment, canceled: Cancellation) -> ChargedAfterCancellationOut:
+        return cls(
+            payment=PaymentOut.model_validate(payment),
+            cancellation_id=canceled.public_id,
+            canceled_effective_at=canceled.effective_at,
+        )
 
 
 class BillingProblemsOut(BaseModel):

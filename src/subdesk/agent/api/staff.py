@@ -18,6 +18,6 @@ router = APIRouter(prefix="/api/v1/agent", tags=["agent"], responses=RESPONSES)
 def list_staff(request: Request, bearer: StaffBearer) -> object:
     def handler(work: Work, member: StaffMember) -> list[StaffOut]:
         require(member.role, Permission.MANAGE_STAFF)
-        return [StaffOut.of(s) for s in staff_accounts.list_staff(work)]
+        return [StaffOut.model_validate(s) for s in staff_accounts.list_staff(work)]
 
     return as_staff(request, bearer, handler)

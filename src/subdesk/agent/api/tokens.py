@@ -25,9 +25,8 @@ def issue_token(body: StaffSignIn, request: Request) -> object:
 
     def handler(work: Work) -> StaffTokenOut:
         issued = staff_tokens.issue(work, body.email, body.password, body.code)
-        return StaffTokenOut(
-            access_token=issued.token, expires_at=issued.expires_at, staff=StaffOut.of(issued.staff)
-        )
+        staff = StaffOut.model_validate(issued.staff)
+        return StaffTokenOut(access_token=issued.token, expires_at=issued.expires_at, staff=staff)
 
     return public(request, handler)
 
