@@ -15,6 +15,7 @@ from sqlalchemy import event
 from subdesk.clock import TestClock
 from subdesk.db import Database
 from subdesk.licensing.fast_route import CheckInFastPath
+from subdesk.licensing.schemas import CheckInOut
 from tests.api.test_licenses import activate, check_in
 from tests.factories import customer, subscribe
 
@@ -116,3 +117,14 @@ def test_the_documented_route_answers_like_the_fast_path(app: FastAPI, client: T
     app.user_middleware = [m for m in app.user_middleware if m.cls is not CheckInFastPath]
     app.middleware_stack = None  # rebuilt without the fast path on the next request
     assert check_in(client, token) == fast
+
+
+def test_the_fast_path_writes_the_bytes_the_documented_model_would(client: TestClient) -> None:
+    anna = customer(client)
+    sub = subscribe(client, anna, "av1-year-usd")
+    token = activate(client, anna, sub["id"], "fp-bytes").json()["device_token"]
+    for given in (token, "sdd_unknown"):  # protected until a day, and no day at all
+        raw = client.post(
+            "/api/v1/licenses/check-in", headers={"Authorization": f"Bearer {given}"}
+        ).content
+        assert raw == CheckInOut.model_validate_json(raw).model_dump_json().encode()
