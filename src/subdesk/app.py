@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,14 +16,10 @@ from subdesk.agent.api import router as agent_api_router
 from subdesk.agent.app import install_agent
 from subdesk.agent.errors import error_page
 from subdesk.billing.api import router as billing_router
-from subdesk.billing.gateway import PaymentGateway
-from subdesk.billing.sandbox import SandboxGateway
-from subdesk.billing.sandbox_ledger import SqliteLedger
 from subdesk.body_limit import BodyLimit
 from subdesk.catalog.api import router as catalog_router
 from subdesk.channels.partners.api import router as partners_router
 from subdesk.channels.stores.api import router as stores_router
-from subdesk.clock import Clock, SystemClock
 from subdesk.config import Settings
 from subdesk.context import Runtime
 from subdesk.db import Database
@@ -35,9 +30,8 @@ from subdesk.notifications.api import router as webhooks_router
 from subdesk.portal.app import install_portal
 from subdesk.portal.pages import is_page
 from subdesk.ratelimit import Limiter, SignInLimiter
-from subdesk.receipts import ReceiptSigner
+from subdesk.runtime import build_runtime
 from subdesk.sandbox_api import router as sandbox_router
-from subdesk.sandbox_clock import SandboxClock
 from subdesk.subscriptions.api import router as subscriptions_router
 from subdesk.trust.api import admin as trust_admin_router
 from subdesk.trust.api import router as trust_router
@@ -50,25 +44,6 @@ refunds under the money-back guarantee, and signed receipts anyone can verify.
 Errors are `{"error": {"code", "message", "field"}}` with a 4xx status. Money is
 `{"amount": <minor units>, "currency": "<ISO 4217>"}`. Operations that move money or
 change a subscription honour an `Idempotency-Key` header."""
-
-
-def build_runtime(
-    settings: Settings,
-    clock: Clock | None = None,
-    gateway: PaymentGateway | None = None,
-    database: Database | None = None,
-) -> Runtime:
-    if clock is None and settings.sandbox_clock:
-        clock = SandboxClock(database or Database(settings.database_url))
-    clock = clock or SystemClock()
-    if settings.signing_key:
-        signer = ReceiptSigner.from_seed(settings.signing_key)
-    else:
-        signer = ReceiptSigner.from_file(Path(settings.signing_key_file))
-    if gateway is None:
-        ledger = SqliteLedger(Path(settings.sandbox_ledger)) if settings.sandbox_ledger else None
-        gateway = SandboxGateway(clock, ledger)
-    return Runtime(settings=settings, clock=clock, gateway=gateway, signer=signer)
 
 
 def create_app(

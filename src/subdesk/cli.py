@@ -43,7 +43,7 @@ app.add_typer(staff_commands, name="staff")
 @contextmanager
 def _as_operator() -> Iterator[Work]:
     """One unit of work done by the operator at this terminal; a refusal prints and exits 1."""
-    from subdesk.app import build_runtime
+    from subdesk.runtime import build_runtime
     from subdesk.audit.log import Actor
     from subdesk.context import Work
     from subdesk.db import Database
@@ -76,7 +76,7 @@ def migrate() -> None:
 def demo() -> None:
     """Create the demo catalog (USD and EUR plans), demo customers and help articles; safe to
     repeat."""
-    from subdesk.app import build_runtime
+    from subdesk.runtime import build_runtime
     from subdesk.catalog.demo import DEMO_PASSWORD, seed_catalog, seed_customers
     from subdesk.context import Work
     from subdesk.db import Database
@@ -137,7 +137,7 @@ def worker(
     import logging
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    from subdesk.app import build_runtime
+    from subdesk.runtime import build_runtime
     from subdesk.db import Database
     from subdesk.worker.loop import run
 
