@@ -43,11 +43,11 @@ app.add_typer(staff_commands, name="staff")
 @contextmanager
 def _as_operator() -> Iterator[Work]:
     """One unit of work done by the operator at this terminal; a refusal prints and exits 1."""
-    from subdesk.runtime import build_runtime
     from subdesk.audit.log import Actor
     from subdesk.context import Work
     from subdesk.db import Database
     from subdesk.errors import SubdeskError
+    from subdesk.runtime import build_runtime
 
     settings = Settings()
     database = Database(settings.database_url)
@@ -76,10 +76,10 @@ def migrate() -> None:
 def demo() -> None:
     """Create the demo catalog (USD and EUR plans), demo customers and help articles; safe to
     repeat."""
-    from subdesk.runtime import build_runtime
     from subdesk.catalog.demo import DEMO_PASSWORD, seed_catalog, seed_customers
     from subdesk.context import Work
     from subdesk.db import Database
+    from subdesk.runtime import build_runtime
     from subdesk.support.help.demo import seed_articles
     from subdesk.trust.demo import seed_official_channels
 
@@ -137,8 +137,8 @@ def worker(
     import logging
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    from subdesk.runtime import build_runtime
     from subdesk.db import Database
+    from subdesk.runtime import build_runtime
     from subdesk.worker.loop import run
 
     settings = Settings()

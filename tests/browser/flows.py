@@ -10,7 +10,7 @@ from playwright.sync_api import Locator, Page, expect
 PASSWORD = "correct horse battery"
 CARD = "4242424242424242"
 SUBSCRIPTION_URL = re.compile(r"/account/subscriptions/([0-9a-f-]{36})")
-CANCELLATION_ID = re.compile(r"CXL-[0-9A-Z]{4}-[0-9A-Z]{4}")
+CANCELLATION_ID = re.compile(r"CXL-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")
 _numbers = itertools.count(1)
 
 

@@ -48,7 +48,7 @@ def _shoot(page: Page, name: str) -> None:
 def _steady(page: Page) -> None:
     """Random numbers (invoices) shown as a sample, so committed pictures stay put."""
     page.locator("[data-invoice-number]").evaluate_all(
-        "cells => cells.forEach(cell => cell.textContent = 'INV-20260115-7K3M9Q')"
+        "cells => cells.forEach(cell => cell.textContent = 'INV-20260115-7K3M9-Q2PXA')"
     )
 
 

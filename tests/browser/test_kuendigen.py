@@ -20,7 +20,7 @@ from tests.smtp import SmtpServer
 NAME = "Bruno Beispiel"
 # The test clock's moment, as a German reads it.
 RECEIVED = "15. Januar 2026, 10:00 UTC"
-DECLARATION_ID = re.compile(r"KND-[0-9A-Z]{4}-[0-9A-Z]{4}")
+DECLARATION_ID = re.compile(r"KND-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")
 
 
 def _german_customer(base_url: str) -> tuple[str, str]:

@@ -111,5 +111,5 @@ def test_closing_says_what_happens_then_does_it(client: TestClient) -> None:
     assert refused.status_code == 400
     done = client.post("/account/close", data={"csrftoken": csrf_of(page), "confirm": "on"})
     assert "Account closed" in done.text
-    assert re.search(r"CXL-[0-9A-Z]{4}-[0-9A-Z]{4}", done.text)
+    assert re.search(r"CXL-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", done.text)
     assert client.get(f"/account/subscriptions/{sid}", follow_redirects=False).status_code == 303

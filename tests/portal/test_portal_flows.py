@@ -102,7 +102,7 @@ def test_cancel_now_inside_the_guarantee_confirms_with_id_refund_and_email(
         data={"csrftoken": csrf_of(step_one), "when": "now"},
     )
     assert done.status_code == 200
-    cancellation_id = re.search(r"CXL-[0-9A-Z]{4}-[0-9A-Z]{4}", done.text)
+    cancellation_id = re.search(r"CXL-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", done.text)
     assert cancellation_id
     assert "$29.99" in done.text
     assert "We&#39;ve emailed you this." in done.text or "We've emailed you this." in done.text
@@ -210,7 +210,7 @@ def test_an_eu_customer_withdraws_within_14_days_and_gets_everything_back(
     )
     assert "Withdrawal confirmed" in done.text
     assert "€29.99" in done.text
-    assert re.search(r"CXL-[0-9A-Z]{4}-[0-9A-Z]{4}", done.text)
+    assert re.search(r"CXL-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", done.text)
 
 
 def test_the_withdrawal_closes_after_14_days_and_outside_the_eu(

@@ -18,8 +18,10 @@ NOW = datetime(2026, 1, 15, 10, 0, tzinfo=UTC)
     [
         ("  Pat@Example.COM ", "email", "pat@example.com"),
         ("case-000042", "case", "42"),
-        ("cxl-ab12-cd34", "cancellation", "CXL-AB12-CD34"),
+        ("cxl-ab12-cd34", "cancellation", "CXL-AB12-CD34"),  # two groups: before 2026-11-23
+        ("cxl-ab12-cd34-ef56", "cancellation", "CXL-AB12-CD34-EF56"),
         ("inv-20260115-ABC123", "invoice", "INV-20260115-ABC123"),
+        ("inv-20261123-7k3m9-q2pxa", "invoice", "INV-20261123-7K3M9-Q2PXA"),
         ("4242 12/30", "card", "4242"),
         ("Pat Example", "name", "Pat Example"),
     ],

@@ -24,6 +24,13 @@ def random_code(length: int) -> str:
     return "".join(CROCKFORD[byte & 31] for byte in secrets.token_bytes(length))
 
 
+def public_reference(prefix: str) -> str:
+    """`<prefix>-XXXX-XXXX-XXXX`, 60 random bits: a cancellation or declaration ID people
+    read out and type. Two groups (40 bits) would repeat one about every million."""
+    code = random_code(12)
+    return f"{prefix}-{code[:4]}-{code[4:8]}-{code[8:]}"
+
+
 def invoice_number(issued_at: datetime) -> str:
     """`INV-<day>-XXXXX-XXXXX`: 50 random bits a day, so that a day of a million renewals
     repeats a number about once in six years (n² / 2 · 2⁵⁰), where 30 bits repeated one

@@ -180,7 +180,7 @@ def _new_cancellation(
 ) -> Cancellation:
     cancellation = Cancellation(
         id=uuid.uuid4(),
-        public_id=f"CXL-{ledger.random_code(4)}-{ledger.random_code(4)}",
+        public_id=ledger.public_reference("CXL"),
         subscription_id=subscription.id,
         account_id=subscription.account_id,
         mode=choice.when.value,

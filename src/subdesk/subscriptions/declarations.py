@@ -8,7 +8,7 @@ from datetime import datetime
 
 from subdesk.accounts.service import find_by_email
 from subdesk.audit.log import record
-from subdesk.billing.ledger import random_code
+from subdesk.billing.ledger import public_reference
 from subdesk.catalog.service import plan_of
 from subdesk.compliance.termination import Kind, covers, outcome
 from subdesk.context import Work
@@ -49,7 +49,7 @@ def receive(work: Work, declared: Declaration) -> tuple[CancellationDeclaration,
     account = find_by_email(work.session, declared.email)
     ended, review = _apply(work, account, declared) if account else ([], True)
     row = CancellationDeclaration(
-        public_id=f"KND-{random_code(4)}-{random_code(4)}",
+        public_id=public_reference("KND"),
         received_at=work.now,
         kind=declared.kind.value,
         name=declared.name,

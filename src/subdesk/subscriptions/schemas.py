@@ -157,7 +157,7 @@ class CancellationPreviewOut(BaseModel):
 
 
 class CancellationOut(BaseModel):
-    id: str = Field(examples=["CXL-7K3M-9Q2P"])
+    id: str = Field(examples=["CXL-7K3M-9Q2P-4HXA"])
     subscription_id: uuid.UUID
     when: str
     status: str

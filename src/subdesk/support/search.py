@@ -13,7 +13,7 @@ from subdesk.models import Account
 from subdesk.support import repository
 from subdesk.support.rules import parse_case_number
 
-_CANCELLATION = re.compile(r"^CXL-[0-9A-Z]{4}-[0-9A-Z]{4}$")
+_CANCELLATION = re.compile(r"^CXL(-[0-9A-Z]{4}){2,3}$")  # two groups before 2026-11-23
 _INVOICE = re.compile(r"^INV-[0-9A-Z-]{4,26}$")
 _CARD = re.compile(r"^(\d{4})\s*[ ,;]\s*(\d{1,2})\s*/\s*(\d{2}|\d{4})$")
 MAX_RESULTS = 20

@@ -1,11 +1,11 @@
-"""Invoice numbers: the day they were issued and 50 random bits, readable in two groups."""
+"""Invoice numbers and public references: random enough never to repeat in practice."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
 
-from subdesk.billing.ledger import CROCKFORD, invoice_number
+from subdesk.billing.ledger import CROCKFORD, invoice_number, public_reference
 
 ISSUED = datetime(2026, 11, 23, 23, 59, tzinfo=UTC)
 
@@ -20,3 +20,12 @@ def test_a_hundred_thousand_numbers_of_one_day_do_not_repeat() -> None:
     # the chance of any repeat here is about 4 in a billion.
     numbers = {invoice_number(ISSUED) for _ in range(100_000)}
     assert len(numbers) == 100_000
+
+
+def test_a_public_reference_is_its_prefix_and_three_groups_of_four() -> None:
+    assert re.fullmatch(rf"CXL(-[{CROCKFORD}]{{4}}){{3}}", public_reference("CXL"))
+
+
+def test_a_hundred_thousand_public_references_do_not_repeat() -> None:
+    # With 40 random bits (the old two groups) a repeat here had a chance of about 1 in 220.
+    assert len({public_reference("KND") for _ in range(100_000)}) == 100_000
