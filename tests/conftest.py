@@ -125,3 +125,16 @@ def app(runtime: Runtime, database: Database, catalog: None) -> FastAPI:
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def strict_client(
+    settings: Settings, runtime: Runtime, database: Database, catalog: None
+) -> Iterator[TestClient]:
+    """A client of an app that allows three sign-in attempts a minute (the limiter's tests)."""
+    strict = settings.model_copy(update={"sign_in_attempts_per_minute": 3})
+    app = create_app(
+        runtime=Runtime(strict, runtime.clock, runtime.gateway, runtime.signer), database=database
+    )
+    with TestClient(app) as test_client:
+        yield test_client

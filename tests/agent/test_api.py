@@ -4,17 +4,13 @@ once, rate-limited; customers' tokens, disabled staff and one-time passwords sta
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from subdesk.app import create_app
 from subdesk.audit.log import Actor
 from subdesk.clock import TestClock
-from subdesk.config import Settings
 from subdesk.context import Runtime, Work
 from subdesk.db import Database
 from subdesk.models import StaffToken
@@ -85,18 +81,6 @@ def test_a_wrong_or_reused_code_gets_no_token(
     assert error_of(password)["message"] == error_of(wrong)["message"]
     with database.reading() as session:
         assert len(list(session.scalars(select(StaffToken)))) == 1
-
-
-@pytest.fixture
-def strict_client(
-    settings: Settings, runtime: Runtime, database: Database, catalog: None
-) -> Iterator[TestClient]:
-    strict = settings.model_copy(update={"sign_in_attempts_per_minute": 3})
-    app = create_app(
-        runtime=Runtime(strict, runtime.clock, runtime.gateway, runtime.signer), database=database
-    )
-    with TestClient(app) as test_client:
-        yield test_client
 
 
 def test_token_sign_in_is_rate_limited(

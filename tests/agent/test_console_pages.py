@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from fastapi.testclient import TestClient
 
-from subdesk.app import create_app
 from subdesk.clock import TestClock
-from subdesk.config import Settings
-from subdesk.context import Runtime
-from subdesk.db import Database
 from subdesk.support import totp
 from tests.agent.console import Console, Member
 
@@ -39,18 +32,6 @@ def test_portal_errors_keep_the_portals_page(client: TestClient) -> None:
     page = client.get("/no-such-page")
     assert page.status_code == 404
     assert CONSOLE_MARK not in page.text
-
-
-@pytest.fixture
-def strict_client(
-    settings: Settings, runtime: Runtime, database: Database, catalog: None
-) -> Iterator[TestClient]:
-    strict = settings.model_copy(update={"sign_in_attempts_per_minute": 3})
-    app = create_app(
-        runtime=Runtime(strict, runtime.clock, runtime.gateway, runtime.signer), database=database
-    )
-    with TestClient(app) as test_client:
-        yield test_client
 
 
 def test_staff_sign_in_is_rate_limited(

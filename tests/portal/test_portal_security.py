@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from fastapi.testclient import TestClient
 
-from subdesk.app import create_app
-from subdesk.config import Settings
-from subdesk.context import Runtime
-from subdesk.db import Database
 from subdesk.portal.app import SESSION_COOKIE
 from tests.factories import plan_id
 from tests.portal.pages import PASSWORD, Visitor, csrf_of, subscription_id_of
@@ -107,18 +100,6 @@ def test_unknown_pages_are_html_and_unknown_api_paths_json(client: TestClient) -
     api = client.get("/api/v1/no-such-thing")
     assert api.status_code == 404
     assert api.json()["error"]["code"] == "not_found"
-
-
-@pytest.fixture
-def strict_client(
-    settings: Settings, runtime: Runtime, database: Database, catalog: None
-) -> Iterator[TestClient]:
-    strict = settings.model_copy(update={"sign_in_attempts_per_minute": 3})
-    app = create_app(
-        runtime=Runtime(strict, runtime.clock, runtime.gateway, runtime.signer), database=database
-    )
-    with TestClient(app) as test_client:
-        yield test_client
 
 
 def test_sign_in_is_rate_limited(strict_client: TestClient) -> None:
