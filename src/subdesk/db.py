@@ -146,7 +146,8 @@ class KeptConnections:
         self._local.conn = None
         if conn is not None:
             with self._lock:
-                self._all.remove(conn)
+                if conn in self._all:  # not if close() took it first
+                    self._all.remove(conn)
             if not conn.invalidated:
                 conn.invalidate()
             conn.close()
