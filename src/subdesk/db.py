@@ -114,15 +114,15 @@ class KeptConnections:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._broken = (DBAPIError, engine.dialect.loaded_dbapi.OperationalError)
         self._local = threading.local()
         self._all: list[Connection] = []
         self._lock = threading.Lock()
 
     def read(self, query: Callable[[Connection], T]) -> T:
-        broken = (DBAPIError, self._engine.dialect.loaded_dbapi.OperationalError)
         try:
             return self._read_once(query)
-        except broken as error:
+        except self._broken as error:
             if isinstance(error, DBAPIError) and not error.connection_invalidated:
                 raise
             self._drop()

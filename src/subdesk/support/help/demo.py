@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from importlib.resources import files
 
 from subdesk.context import Work
-from subdesk.models import HelpArticle
 from subdesk.support.help import repository
 from subdesk.support.help.rules import LANGUAGES, checked_article
+from subdesk.support.help.service import add_article
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,20 +50,7 @@ def seed_articles(work: Work) -> int:
         if (demo.slug, demo.language) in have:
             continue
         text = checked_article(demo.slug, demo.language, demo.title, demo.body, demo.platforms)
-        work.session.add(
-            HelpArticle(
-                slug=text.slug,
-                language=text.language,
-                title=text.title,
-                body=text.body,
-                platforms=text.platforms,
-                helpful_yes=0,
-                helpful_no=0,
-                created_at=work.now,
-                updated_at=work.now,
-                updated_by=None,
-            )
-        )
+        add_article(work, text)
         added += 1
     work.session.flush()
     return added

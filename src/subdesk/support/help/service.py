@@ -60,6 +60,12 @@ def save_article(
 
 def _new(work: Work, text: ArticleText) -> HelpArticle:
     _check_free(work, text, None)
+    return add_article(work, text)
+
+
+def add_article(work: Work, text: ArticleText) -> HelpArticle:
+    """A new article with no votes yet, added to the unit of work; the caller has made sure
+    its slug and language are free."""
     article = HelpArticle(
         slug=text.slug,
         language=text.language,
