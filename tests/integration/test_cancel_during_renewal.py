@@ -30,10 +30,12 @@ class HeldGateway:
         self.entered = threading.Event()
         self.release = threading.Event()
 
-    def charge(self, token: str, amount: Money, idempotency_key: str) -> Charge:
+    def charge(
+        self, token: str, amount: Money, idempotency_key: str, *, reference: str | None = None
+    ) -> Charge:
         self.entered.set()
         assert self.release.wait(30)
-        result: Charge = self._inner.charge(token, amount, idempotency_key)
+        result: Charge = self._inner.charge(token, amount, idempotency_key, reference=reference)
         return result
 
     def __getattr__(self, name: str) -> Any:

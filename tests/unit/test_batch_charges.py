@@ -94,7 +94,9 @@ class CountingGateway:
         self.inner = inner
         self.calls = 0
 
-    def charge(self, token: str, amount: Money, idempotency_key: str) -> Charge:
+    def charge(
+        self, token: str, amount: Money, idempotency_key: str, *, reference: str | None = None
+    ) -> Charge:
         self.calls += 1
         return self.inner.charge(token, amount, idempotency_key)
 

@@ -12,12 +12,14 @@ from collections.abc import Sequence
 from typing import cast
 
 from subdesk.billing.gateway import (
+    AuthenticationRequired,
     BatchGateway,
     CardDeclined,
     CardToken,
     Charge,
     ChargeAnswer,
     ChargeAttempt,
+    ChargeFound,
     GatewayUnavailable,
     PaymentGateway,
     RefundReceipt,
@@ -40,8 +42,10 @@ def charge_all(gateway: PaymentGateway, attempts: Sequence[ChargeAttempt]) -> li
 
 def _charge_one(gateway: PaymentGateway, attempt: ChargeAttempt) -> ChargeAnswer:
     try:
-        return gateway.charge(attempt.token, attempt.amount, attempt.idempotency_key)
-    except (CardDeclined, GatewayUnavailable) as failure:
+        return gateway.charge(
+            attempt.token, attempt.amount, attempt.idempotency_key, reference=attempt.reference
+        )
+    except (CardDeclined, AuthenticationRequired, GatewayUnavailable) as failure:
         return failure
 
 
@@ -61,14 +65,24 @@ class AnsweredGateway:
     def tokenize_card(self, number: str, exp_month: int, exp_year: int, cvc: str) -> CardToken:
         return self._inner.tokenize_card(number, exp_month, exp_year, cvc)
 
-    def charge(self, token: str, amount: Money, idempotency_key: str) -> Charge:
+    def charge(
+        self, token: str, amount: Money, idempotency_key: str, *, reference: str | None = None
+    ) -> Charge:
         found = self._answers.get(idempotency_key)
-        if found is None or found[0] != ChargeAttempt(token, amount, idempotency_key):
-            return self._inner.charge(token, amount, idempotency_key)
+        if found is None or found[0] != ChargeAttempt(token, amount, idempotency_key, reference):
+            return self._inner.charge(token, amount, idempotency_key, reference=reference)
         answer = found[1]
         if isinstance(answer, Charge):
             return answer
         raise answer
 
-    def refund(self, charge_id: str, amount: Money, idempotency_key: str) -> RefundReceipt:
-        return self._inner.refund(charge_id, amount, idempotency_key)
+    def refund(
+        self, charge_id: str, amount: Money, idempotency_key: str, *, reference: str | None = None
+    ) -> RefundReceipt:
+        return self._inner.refund(charge_id, amount, idempotency_key, reference=reference)
+
+    def find_charge(self, reference: str) -> ChargeFound | None:
+        return self._inner.find_charge(reference)
+
+    def find_refund(self, reference: str) -> RefundReceipt | None:
+        return self._inner.find_refund(reference)

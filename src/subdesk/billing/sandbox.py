@@ -4,11 +4,15 @@
     4000 0000 0000 0002   generic decline          4000 0000 0000 9995  insufficient funds
     4000 0000 0000 0069   expired card (hard)      4000 0000 0000 9979  stolen card (hard)
     4000 0000 0000 0119   processing error         4000 0000 0000 0341  added, every charge declined
+    4000 0025 0000 3155   authentication required  4000 0000 0000 0259  approved (disputed later)
 
 A "processing error" card raises GatewayUnavailable, as a network error would.
 Charges and refunds remember their idempotency keys: a repeat returns the first
-answer. A card whose expiry has passed is refused when added. The token names the
-card's outcome (never its number), so tokens stay usable across processes.
+answer; and their references, which `find_charge` and `find_refund` look up.
+An "authentication required" charge waits until `authenticate` (the customer
+passing 3-D Secure in the sandbox) and is then captured. A card whose expiry
+has passed is refused when added. The token names the card's outcome (never its
+number), so tokens stay usable across processes.
 """
 
 from __future__ import annotations
@@ -17,16 +21,18 @@ import secrets
 from collections.abc import Sequence
 
 from subdesk.billing.gateway import (
+    AuthenticationRequired,
     CardDeclined,
     CardToken,
     Charge,
     ChargeAnswer,
     ChargeAttempt,
+    ChargeFound,
     GatewayUnavailable,
     InvalidCard,
     RefundReceipt,
 )
-from subdesk.billing.sandbox_ledger import Answer, Ledger, MemoryLedger
+from subdesk.billing.sandbox_ledger import Answer, Decided, Ledger, MemoryLedger
 from subdesk.clock import Clock
 from subdesk.money import Money
 
@@ -38,6 +44,7 @@ OUTCOMES: dict[str, str] = {
     "4000000000009979": "stolen_card",
     "4000000000000341": "generic_decline",
     "4000000000000119": "processing_error",
+    "4000002500003155": "authentication_required",
 }
 # outcome -> (message, hard)
 DECLINES: dict[str, tuple[str, bool]] = {
@@ -88,8 +95,10 @@ class SandboxGateway:
         if not (cvc.isdigit() and len(cvc) in (3, 4)):
             raise InvalidCard("The security code must be 3 or 4 digits.", field="cvc")
 
-    def charge(self, token: str, amount: Money, idempotency_key: str) -> Charge:
-        (answer,) = self.charge_many([ChargeAttempt(token, amount, idempotency_key)])
+    def charge(
+        self, token: str, amount: Money, idempotency_key: str, *, reference: str | None = None
+    ) -> Charge:
+        (answer,) = self.charge_many([ChargeAttempt(token, amount, idempotency_key, reference)])
         if isinstance(answer, Charge):
             return answer
         raise answer
@@ -97,7 +106,8 @@ class SandboxGateway:
     def charge_many(self, attempts: Sequence[ChargeAttempt]) -> list[ChargeAnswer]:
         """Every attempt answered in order; the ledger is read and written once for all."""
         kept = self.ledger.lookup_many([attempt.idempotency_key for attempt in attempts])
-        fresh: dict[str, Charge | CardDeclined] = {}
+        fresh: dict[str, Decided] = {}
+        references: dict[str, str] = {}
         unreachable: dict[str, GatewayUnavailable] = {}
         for attempt in attempts:
             key = attempt.idempotency_key
@@ -106,26 +116,56 @@ class SandboxGateway:
             decided = self._decide(attempt.token, attempt.amount)
             if isinstance(decided, GatewayUnavailable):
                 unreachable[key] = decided  # not remembered: retried with the same key
-            else:
-                fresh[key] = decided
+                continue
+            fresh[key] = decided
+            if attempt.reference is not None:
+                references[key] = attempt.reference
         if fresh:
-            kept.update(self.ledger.settle_many(fresh))
+            kept.update(self.ledger.settle_many(fresh, references))
         return [
             _as_charge_answer(kept.get(a.idempotency_key) or unreachable[a.idempotency_key])
             for a in attempts
         ]
 
-    def _decide(self, token: str, amount: Money) -> Charge | CardDeclined | GatewayUnavailable:
+    def find_charge(self, reference: str) -> ChargeFound | None:
+        found = self.ledger.by_reference(reference)
+        if found is None or isinstance(found, RefundReceipt):
+            return None
+        return found
+
+    def find_refund(self, reference: str) -> RefundReceipt | None:
+        found = self.ledger.by_reference(reference)
+        return found if isinstance(found, RefundReceipt) else None
+
+    def authenticate(self, reference: str) -> Charge:
+        """The customer passed the issuer's check (sandbox only): the waiting charge is
+        captured, and `find_charge` answers it from now on."""
+        waiting = self.ledger.by_reference(reference)
+        if isinstance(waiting, Charge):
+            return waiting
+        if not isinstance(waiting, AuthenticationRequired):
+            raise InvalidCard("No payment waits for authentication.", code="unknown_payment")
+        amount = _captured(waiting.payment_ref.replace("pi_", "ch_", 1))
+        charge = Charge(waiting.payment_ref.replace("pi_", "ch_", 1), amount)
+        self.ledger.replace(reference, charge)
+        return charge
+
+    def _decide(self, token: str, amount: Money) -> Decided | GatewayUnavailable:
         outcome = token.removeprefix("tok_").rpartition("_")[0]
         if outcome == "processing_error":
             return GatewayUnavailable("The payment processor could not be reached; try again.")
+        if outcome == "authentication_required":
+            ref = f"pi_{amount.currency}{amount.amount}_{secrets.token_hex(12)}"
+            return AuthenticationRequired("The bank asks you to confirm.", payment_ref=ref)
         if outcome != "approve":
             message, hard = DECLINES.get(outcome, ("Unknown card.", True))
             return CardDeclined(message, decline_code=outcome, hard=hard)
         # Like the token, the charge id carries what a refund must check.
         return Charge(f"ch_{amount.currency}{amount.amount}_{secrets.token_hex(12)}", amount)
 
-    def refund(self, charge_id: str, amount: Money, idempotency_key: str) -> RefundReceipt:
+    def refund(
+        self, charge_id: str, amount: Money, idempotency_key: str, *, reference: str | None = None
+    ) -> RefundReceipt:
         earlier = self.ledger.lookup(idempotency_key)
         if isinstance(earlier, RefundReceipt):
             return earlier
@@ -135,7 +175,7 @@ class SandboxGateway:
         if amount.currency != captured.currency:
             raise InvalidCard("Refund exceeds the captured amount.", code="refund_too_large")
         receipt = RefundReceipt("re_" + secrets.token_hex(12), charge_id, amount)
-        kept = self.ledger.refund_once(idempotency_key, receipt, captured.amount)
+        kept = self.ledger.refund_once(idempotency_key, receipt, captured.amount, reference)
         if kept is None:
             raise InvalidCard("Refund exceeds the captured amount.", code="refund_too_large")
         return kept

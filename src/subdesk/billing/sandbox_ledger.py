@@ -1,4 +1,7 @@
-"""The sandbox processor's memory: answers by idempotency key, and refunds per charge.
+"""The sandbox processor's memory: answers by idempotency key and by reference, refunds per charge.
+
+Like a real processor it can forget idempotency keys (`forget_keys`, as Stripe
+does after 24 hours) while it keeps every payment's metadata (the reference).
 
 In memory for one process, or in its own SQLite file so that several processes
 (API and workers, or a worker killed and restarted) share one processor, as
@@ -14,10 +17,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
-from subdesk.billing.gateway import CardDeclined, Charge, RefundReceipt
+from subdesk.billing.gateway import AuthenticationRequired, CardDeclined, Charge, RefundReceipt
 from subdesk.money import Money
 
-Answer = Charge | RefundReceipt | CardDeclined
+Answer = Charge | RefundReceipt | CardDeclined | AuthenticationRequired
+Decided = Charge | CardDeclined | AuthenticationRequired
 CHUNK = 500  # keys per `IN (...)`, well inside SQLite's limit on parameters
 
 
@@ -28,12 +32,29 @@ class Ledger(Protocol):
         """The answers kept for those of `keys` that have one."""
         ...
 
-    def settle_many(self, answers: Mapping[str, Charge | CardDeclined]) -> dict[str, Answer]:
-        """Keep each answer for its key unless one is kept already; return the kept ones."""
+    def settle_many(
+        self, answers: Mapping[str, Decided], references: Mapping[str, str] | None = None
+    ) -> dict[str, Answer]:
+        """Keep each answer for its key (and its reference, if any) unless one is kept
+        already; return the kept ones."""
         ...
 
-    def refund_once(self, key: str, receipt: RefundReceipt, captured: int) -> RefundReceipt | None:
+    def refund_once(
+        self, key: str, receipt: RefundReceipt, captured: int, reference: str | None = None
+    ) -> RefundReceipt | None:
         """Record the refund unless it would exceed `captured`; a repeated key returns the first."""
+        ...
+
+    def by_reference(self, reference: str) -> Answer | None:
+        """The latest answer given to the request made with this reference."""
+        ...
+
+    def replace(self, reference: str, answer: Answer) -> None:
+        """A payment's later outcome (the customer authenticated): kept for its reference."""
+        ...
+
+    def forget_keys(self) -> None:
+        """Forget every idempotency key, keeping the payments and their references."""
         ...
 
     def captures(self) -> int: ...
@@ -44,6 +65,7 @@ class Ledger(Protocol):
 class MemoryLedger:
     def __init__(self) -> None:
         self._answers: dict[str, Answer] = {}
+        self._references: dict[str, Answer] = {}
         self._refunded: dict[str, int] = {}
         self._lock = threading.Lock()
 
@@ -55,11 +77,19 @@ class MemoryLedger:
         with self._lock:
             return {key: self._answers[key] for key in keys if key in self._answers}
 
-    def settle_many(self, answers: Mapping[str, Charge | CardDeclined]) -> dict[str, Answer]:
+    def settle_many(
+        self, answers: Mapping[str, Decided], references: Mapping[str, str] | None = None
+    ) -> dict[str, Answer]:
         with self._lock:
-            return {key: self._answers.setdefault(key, answer) for key, answer in answers.items()}
+            kept = {key: self._answers.setdefault(key, answer) for key, answer in answers.items()}
+            for key, reference in (references or {}).items():
+                if key in kept:
+                    self._references.setdefault(reference, kept[key])
+            return kept
 
-    def refund_once(self, key: str, receipt: RefundReceipt, captured: int) -> RefundReceipt | None:
+    def refund_once(
+        self, key: str, receipt: RefundReceipt, captured: int, reference: str | None = None
+    ) -> RefundReceipt | None:
         with self._lock:
             earlier = self._answers.get(key)
             if isinstance(earlier, RefundReceipt):
@@ -69,11 +99,26 @@ class MemoryLedger:
                 return None
             self._refunded[receipt.charge_id] = already + receipt.amount.amount
             self._answers[key] = receipt
+            if reference is not None:
+                self._references[reference] = receipt
             return receipt
+
+    def by_reference(self, reference: str) -> Answer | None:
+        with self._lock:
+            return self._references.get(reference)
+
+    def replace(self, reference: str, answer: Answer) -> None:
+        with self._lock:
+            self._references[reference] = answer
+
+    def forget_keys(self) -> None:
+        with self._lock:
+            self._answers.clear()
 
     def captures(self) -> int:
         with self._lock:
-            return sum(isinstance(a, Charge) for a in self._answers.values())
+            answers = [*self._answers.values(), *self._references.values()]
+            return len({a.charge_id for a in answers if isinstance(a, Charge)})
 
     def refunded(self, charge_id: str) -> int:
         with self._lock:
@@ -93,6 +138,9 @@ class SqliteLedger:
             )
             db.execute(
                 "CREATE TABLE IF NOT EXISTS refunded (charge_id TEXT PRIMARY KEY, amount INTEGER)"
+            )
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS refs (reference TEXT PRIMARY KEY, answer TEXT NOT NULL)"
             )
 
     def _connect(self) -> sqlite3.Connection:
@@ -116,7 +164,9 @@ class SqliteLedger:
             found.update((key, _load(answer)) for key, answer in db.execute(query, chunk))
         return found
 
-    def settle_many(self, answers: Mapping[str, Charge | CardDeclined]) -> dict[str, Answer]:
+    def settle_many(
+        self, answers: Mapping[str, Decided], references: Mapping[str, str] | None = None
+    ) -> dict[str, Answer]:
         """One transaction: all of them are kept, or (if the process dies) none."""
         db = self._connect()
         db.execute("BEGIN IMMEDIATE")
@@ -124,13 +174,19 @@ class SqliteLedger:
             rows = [(key, _dump(answer)) for key, answer in answers.items()]
             db.executemany("INSERT OR IGNORE INTO answers (key, answer) VALUES (?, ?)", rows)
             kept = self.lookup_many(list(answers))
+            refs = [
+                (ref, _dump(kept[key])) for key, ref in (references or {}).items() if key in kept
+            ]
+            db.executemany("INSERT OR IGNORE INTO refs (reference, answer) VALUES (?, ?)", refs)
         except BaseException:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
         return kept
 
-    def refund_once(self, key: str, receipt: RefundReceipt, captured: int) -> RefundReceipt | None:
+    def refund_once(
+        self, key: str, receipt: RefundReceipt, captured: int, reference: str | None = None
+    ) -> RefundReceipt | None:
         db = self._connect()
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -148,9 +204,28 @@ class SqliteLedger:
                 (receipt.charge_id, already + receipt.amount.amount),
             )
             db.execute("INSERT INTO answers (key, answer) VALUES (?, ?)", (key, _dump(receipt)))
+            if reference is not None:
+                db.execute(
+                    "INSERT OR REPLACE INTO refs (reference, answer) VALUES (?, ?)",
+                    (reference, _dump(receipt)),
+                )
             return receipt
         finally:
             db.execute("COMMIT")
+
+    def by_reference(self, reference: str) -> Answer | None:
+        query = "SELECT answer FROM refs WHERE reference = ?"
+        row = self._connect().execute(query, (reference,)).fetchone()
+        return _load(row[0]) if row else None
+
+    def replace(self, reference: str, answer: Answer) -> None:
+        self._connect().execute(
+            "INSERT OR REPLACE INTO refs (reference, answer) VALUES (?, ?)",
+            (reference, _dump(answer)),
+        )
+
+    def forget_keys(self) -> None:
+        self._connect().execute("DELETE FROM answers")
 
     def refunded(self, charge_id: str) -> int:
         query = "SELECT amount FROM refunded WHERE charge_id = ?"
@@ -158,8 +233,9 @@ class SqliteLedger:
         return int(row[0]) if row else 0
 
     def captures(self) -> int:
-        rows = self._connect().execute("SELECT answer FROM answers").fetchall()
-        return sum(isinstance(_load(answer), Charge) for (answer,) in rows)
+        db = self._connect()
+        rows = db.execute("SELECT answer FROM answers UNION ALL SELECT answer FROM refs")
+        return len({a.charge_id for (text,) in rows if isinstance(a := _load(text), Charge)})
 
 
 def _dump(answer: Answer) -> str:
@@ -172,6 +248,8 @@ def _dump(answer: Answer) -> str:
         return json.dumps(
             ["refund", answer.refund_id, answer.charge_id, money.amount, money.currency]
         )
+    if isinstance(answer, AuthenticationRequired):
+        return json.dumps(["authenticate", answer.payment_ref, answer.message])
     return json.dumps(["decline", answer.decline_code, answer.message, answer.hard])
 
 
@@ -181,4 +259,6 @@ def _load(text: str) -> Answer:
         return Charge(rest[0], Money(rest[1], rest[2]))
     if kind == "refund":
         return RefundReceipt(rest[0], rest[1], Money(rest[2], rest[3]))
+    if kind == "authenticate":
+        return AuthenticationRequired(rest[1], payment_ref=rest[0])
     return CardDeclined(rest[1], decline_code=rest[0], hard=rest[2])
