@@ -22,6 +22,12 @@ class Settings(BaseSettings):
     sandbox_clock: bool = False
     # Subscriptions a worker renews per transaction.
     worker_batch_size: int = 500
+    # The worker's calls to the processor: how many at once, and how many per second in all
+    # (0: no pacing); counted in Redis when redis_url is set, so that every worker process on
+    # every machine shares the one limit the processor grants (Stripe: 100/s live).
+    processor_concurrency: int = 32
+    processor_requests_per_second: int = 0
+    redis_url: str | None = None
     # How long an app may protect offline on one token, and how often it should check in.
     offline_token_days: int = 7
     check_in_hours: int = 12

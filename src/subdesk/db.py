@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -80,6 +81,16 @@ def append_row(session: Session, model: type[Any], row: dict[str, Any]) -> None:
 
 
 _APPENDED = "subdesk.appended_rows"
+_AFTER_COMMIT = "subdesk.after_commit"
+log = logging.getLogger("subdesk.db")
+
+
+def after_commit(session: Session, call: Callable[[Database], object]) -> None:
+    """Run `call` once this unit of work has committed, with no transaction open: the way
+    to reach a processor, whose intent the unit of work has written. If the unit rolls
+    back, `call` never runs; if `call` fails or the process dies first, the intent is
+    still there for the worker to finish."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(call)
 
 
 def _write_appended(session: Session, *_args: Any) -> None:
@@ -92,11 +103,13 @@ def _write_appended(session: Session, *_args: Any) -> None:
 def savepoint(session: Session) -> Iterator[None]:
     """A nested transaction whose rollback also forgets the rows appended inside it."""
     _write_appended(session)  # rows from before belong to the outer transaction
+    queued = len(session.info.get(_AFTER_COMMIT, ()))
     try:
         with session.begin_nested():
             yield
     except Exception:
         session.info.pop(_APPENDED, None)
+        del session.info.get(_AFTER_COMMIT, [])[queued:]  # calls for what was undone
         raise
 
 
@@ -181,9 +194,17 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """Commit when the block ends, roll back if it raises; services never commit."""
-        with self._sessions() as session, session.begin():
-            yield session
+        """Commit when the block ends, roll back if it raises; services never commit. What
+        the unit queued with `after_commit` runs after the commit, outside any transaction."""
+        with self._sessions() as session:
+            with session.begin():
+                yield session
+            calls: list[Callable[[Database], object]] = session.info.pop(_AFTER_COMMIT, [])
+        for call in calls:
+            try:
+                call(self)
+            except Exception:  # the committed intent stays; the worker finishes it
+                log.exception("a call after commit failed; the worker will finish it")
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

@@ -42,6 +42,7 @@ def test_every_state_change_leaves_an_event_with_actor_before_and_after(
         "subscription.auto_renew_enabled",
         "refund.created",
         "subscription.canceled_now",
+        "refund.succeeded",  # the processor is asked after the cancellation commits
     ]
     changes = [
         e

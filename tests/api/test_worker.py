@@ -256,10 +256,11 @@ def test_one_broken_subscription_does_not_stop_the_others(
         assert row is not None
         assert row.next_action_at == clock.now() + renewals.BACKOFF
 
-    # The batch asked the processor for all five charges at once, the broken one's too;
-    # once repaired, it renews with that same charge: its period is captured once.
+    # The batch asked the processor for all five charges at once, the broken one's too, and
+    # its answer was lost with its savepoint: once repaired, the reconciler finds that
+    # charge by its attempt and renews with it: its period is captured once.
     monkeypatch.setattr(renewals, "renew", real_renew)
     clock.advance(renewals.BACKOFF)
-    assert run_pass(database, runtime) == Counter(renewed=1)
+    assert run_pass(database, runtime) == Counter(reconciled_renewed=1)
     assert renewal_charges(database) == [2, 2, 2, 2, 2]
     assert runtime.gateway.ledger.captures() == 5 + 5  # type: ignore[attr-defined]

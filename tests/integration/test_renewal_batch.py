@@ -41,10 +41,17 @@ from tests.conftest import START, TEST_SIGNING_SEED
 from tests.factories import add_card, customer, set_auto_renew, subscribe
 
 Pass = Callable[[Database, Runtime, int], Counter[str]]
-MODES: dict[str, Pass] = {
-    "batch": renewals._batch,
-    "one_by_one": renewals._batch_one_by_one,
-}
+
+
+def _batch_mode(careful: bool) -> Pass:
+    def run(database: Database, runtime: Runtime, size: int) -> Counter[str]:
+        processor = renewals.Processor(runtime)
+        return renewals._batch(database, runtime, processor, size, careful=careful)
+
+    return run
+
+
+MODES: dict[str, Pass] = {"batch": _batch_mode(False), "one_by_one": _batch_mode(True)}
 DECLINES_ALWAYS = "4000000000000341"
 EXPIRED_CARD = "4000000000000069"
 INSUFFICIENT_FUNDS = "4000000000009995"

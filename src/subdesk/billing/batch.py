@@ -1,15 +1,25 @@
-"""Many charges asked of the processor in one call, each answer then handed to its renewal.
+"""Many charges asked of the processor with no transaction open, and their answers handed to
+the renewals that record them.
 
-The worker asks for the charges of a whole batch at once (`charge_all`), then
-renews subscription after subscription as usual; their `charge` calls are
-answered from that batch (`AnsweredGateway`) instead of asking again. Asking
-again would return the same answer anyway: the idempotency key is the same.
+The worker commits a batch's attempts, then asks for all their charges
+(`charge_all`): in one call if the processor takes batches, else concurrently
+in a bounded pool, paced to the processor's rate limit (`Pacer`), honouring a
+429's Retry-After. The transaction that records the answers renews as usual,
+its `charge` calls answered from them (`AnsweredGateway`), which never asks
+the processor itself: no call is ever made while that transaction is open.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import cast
+
+from limits import RateLimitItemPerSecond
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
 
 from subdesk.billing.gateway import (
     AuthenticationRequired,
@@ -20,11 +30,40 @@ from subdesk.billing.gateway import (
     ChargeAnswer,
     ChargeAttempt,
     ChargeFound,
+    GatewayRateLimited,
     GatewayUnavailable,
     PaymentGateway,
     RefundReceipt,
 )
 from subdesk.money import Money
+
+
+class Pacer:
+    """At most `per_second` processor requests per second, counted in `storage_url` (Redis
+    to share the limit across processes and machines, memory within one process)."""
+
+    def __init__(self, per_second: int, storage_url: str = "memory://") -> None:
+        self._item = RateLimitItemPerSecond(max(1, per_second))
+        self._limiter = MovingWindowRateLimiter(storage_from_string(storage_url))
+        self._quiet_until = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        """Block until one more request fits the limit (and any Retry-After has passed)."""
+        while True:
+            pause = self._quiet_until - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+                continue
+            if self._limiter.hit(self._item, "processor"):
+                return
+            reset = self._limiter.get_window_stats(self._item, "processor").reset_time
+            time.sleep(min(1.0, max(0.005, reset - time.time())))
+
+    def back_off(self, seconds: float) -> None:
+        """The processor said 429: every caller of this pacer waits `seconds`."""
+        with self._lock:
+            self._quiet_until = max(self._quiet_until, time.monotonic() + seconds)
 
 
 def takes_batches(gateway: PaymentGateway) -> bool:
@@ -33,34 +72,64 @@ def takes_batches(gateway: PaymentGateway) -> bool:
     return callable(getattr(type(gateway), "charge_many", None))
 
 
-def charge_all(gateway: PaymentGateway, attempts: Sequence[ChargeAttempt]) -> list[ChargeAnswer]:
-    """Every attempt answered in order: in one call if the processor takes batches."""
+def charge_all(
+    gateway: PaymentGateway,
+    attempts: Sequence[ChargeAttempt],
+    *,
+    concurrency: int = 1,
+    pacer: Pacer | None = None,
+) -> list[ChargeAnswer]:
+    """Every attempt answered in order: in one call if the processor takes batches, else
+    `concurrency` at a time, each paced."""
+    if not attempts:
+        return []
     if takes_batches(gateway):
         return cast(BatchGateway, gateway).charge_many(attempts)
-    return [_charge_one(gateway, attempt) for attempt in attempts]
+    if concurrency <= 1 or len(attempts) == 1:
+        return [_charge_one(gateway, attempt, pacer) for attempt in attempts]
+    with ThreadPoolExecutor(min(concurrency, len(attempts))) as pool:
+        return list(pool.map(lambda attempt: _charge_one(gateway, attempt, pacer), attempts))
 
 
-def _charge_one(gateway: PaymentGateway, attempt: ChargeAttempt) -> ChargeAnswer:
-    try:
-        return gateway.charge(
-            attempt.token, attempt.amount, attempt.idempotency_key, reference=attempt.reference
-        )
-    except (CardDeclined, AuthenticationRequired, GatewayUnavailable) as failure:
-        return failure
+RATE_LIMIT_RETRIES = 5
+
+
+def _charge_one(
+    gateway: PaymentGateway, attempt: ChargeAttempt, pacer: Pacer | None
+) -> ChargeAnswer:
+    for tries in range(RATE_LIMIT_RETRIES + 1):
+        if pacer is not None:
+            pacer.wait()
+        try:
+            return gateway.charge(
+                attempt.token, attempt.amount, attempt.idempotency_key, reference=attempt.reference
+            )
+        except GatewayRateLimited as refused:  # not processed: asking again is safe
+            if tries == RATE_LIMIT_RETRIES:
+                return refused
+            if pacer is not None:
+                pacer.back_off(refused.retry_after)
+            else:
+                time.sleep(min(refused.retry_after, 2.0**tries))
+        except (CardDeclined, AuthenticationRequired, GatewayUnavailable) as failure:
+            return failure
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+class NoCallInTransaction(RuntimeError):
+    """A charge nobody asked the processor for before the transaction: a bug, refused."""
 
 
 class AnsweredGateway:
-    """The processor, with some charges already answered: a `charge` with one of their keys,
-    card and amount gets that answer; anything else goes to the processor."""
+    """The processor as the recording transaction sees it: a `charge` with a key it holds
+    an answer for gets that answer (if card and amount match); any other charge is refused,
+    never sent. Refunds and look-ups pass through: refunds are only sent after a commit."""
 
     def __init__(
-        self, inner: PaymentGateway, attempts: Sequence[ChargeAttempt], answers: list[ChargeAnswer]
+        self, inner: PaymentGateway, answers: Mapping[str, tuple[ChargeAttempt, ChargeAnswer]]
     ) -> None:
         self._inner = inner
-        self._answers = {
-            attempt.idempotency_key: (attempt, answer)
-            for attempt, answer in zip(attempts, answers, strict=True)
-        }
+        self._answers = answers
 
     def tokenize_card(self, number: str, exp_month: int, exp_year: int, cvc: str) -> CardToken:
         return self._inner.tokenize_card(number, exp_month, exp_year, cvc)
@@ -69,8 +138,10 @@ class AnsweredGateway:
         self, token: str, amount: Money, idempotency_key: str, *, reference: str | None = None
     ) -> Charge:
         found = self._answers.get(idempotency_key)
-        if found is None or found[0] != ChargeAttempt(token, amount, idempotency_key, reference):
-            return self._inner.charge(token, amount, idempotency_key, reference=reference)
+        if found is None or (found[0].token, found[0].amount) != (token, amount):
+            raise NoCallInTransaction(
+                f"no answer for {idempotency_key}; not asked in a transaction"
+            )
         answer = found[1]
         if isinstance(answer, Charge):
             return answer

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from subdesk.audit.log import record
+from subdesk.billing import refund_attempts
+from subdesk.billing.gateway import Charge
 from subdesk.context import Work
 from subdesk.db import append_row
-from subdesk.errors import Conflict
 from subdesk.models import Invoice, Payment, PaymentMethod, Refund
 from subdesk.money import Money
-from subdesk.notifications import webhooks
 from subdesk.subscriptions.state import SubscriptionState
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -73,11 +73,20 @@ def capture(
     work: Work, subscription: SubscriptionState, method: PaymentMethod, request: ChargeRequest
 ) -> Captured:
     """Charge the card and record the payment and its invoice; a decline raises, writing nothing.
+    In the worker `work.gateway` only hands out answers the processor gave before the
+    transaction (billing.batch.AnsweredGateway)."""
+    charge = work.gateway.charge(method.gateway_token, request.amount, request.gateway_key)
+    return record_charge(work, subscription, request, charge)
+
+
+def record_charge(
+    work: Work, subscription: SubscriptionState, request: ChargeRequest, charge: Charge
+) -> Captured:
+    """Record a captured charge as a payment and its invoice.
 
     Both rows are appended in bulk (`append_row`): a renewal run writes a batch of
     them in one statement per table.
     """
-    charge = work.gateway.charge(method.gateway_token, request.amount, request.gateway_key)
     captured = Captured(
         payment_id=uuid.uuid4(),
         invoice_number=invoice_number(work.now),
@@ -137,48 +146,8 @@ def refundable(payment: Payment) -> int:
 def refund(
     work: Work, payment: Payment, amount: int, *, reason: str, idempotency_key: str
 ) -> Refund:
-    """Refund part or all of a payment through the gateway; never beyond what was captured."""
-    if amount <= 0 or amount > refundable(payment):
-        raise Conflict(
-            f"At most {refundable(payment)} can be refunded of this payment.",
-            code="refund_exceeds_captured",
-            field="amount",
-        )
-    money = Money(amount, payment.currency)
-    receipt = work.gateway.refund(payment.gateway_charge_id, money, idempotency_key)
-    before = payment.refunded_minor
-    payment.refunded_minor = before + amount
-    row = Refund(
-        payment_id=payment.id,
-        account_id=payment.account_id,
-        subscription_id=payment.subscription_id,
-        amount_minor=amount,
-        currency=payment.currency,
-        reason=reason,
-        gateway_refund_id=receipt.refund_id,
-        idempotency_key=idempotency_key,
-        created_at=work.now,
+    """Refund part or all of a payment, never beyond what was captured: the intent is
+    committed with this unit of work and the processor asked after it (refund_attempts)."""
+    return refund_attempts.request_refund(
+        work, payment, amount, reason=reason, idempotency_key=idempotency_key
     )
-    work.session.add(row)
-    work.session.flush()
-    record(
-        work.session,
-        actor=work.actor,
-        action="refund.created",
-        entity=("refund", row.id),
-        account_id=payment.account_id,
-        subscription_id=payment.subscription_id,
-        before={"refunded": before},
-        after={"refunded": payment.refunded_minor, **money.as_dict(), "reason": reason},
-        now=work.now,
-    )
-    data = {
-        "refund_id": str(row.id),
-        "payment_id": str(payment.id),
-        "subscription_id": str(payment.subscription_id),
-        "account_id": str(payment.account_id),
-        **money.as_dict(),
-        "reason": reason,
-    }
-    webhooks.emit(work, "refund.created", data)
-    return row

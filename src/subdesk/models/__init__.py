@@ -3,7 +3,7 @@
 from subdesk.models.accounts import Account, ApiToken, PasswordReset, PaymentMethod
 from subdesk.models.audit import AuditEvent, IdempotencyRecord
 from subdesk.models.base import Base
-from subdesk.models.billing import Invoice, Payment, Refund
+from subdesk.models.billing import Invoice, Payment, PaymentAttempt, Refund
 from subdesk.models.catalog import Disclosure, Plan, Product, Service, product_services
 from subdesk.models.declarations import CancellationDeclaration
 from subdesk.models.help import HelpArticle
@@ -50,6 +50,7 @@ __all__ = [
     "OfficialPhone",
     "OutboxEmail",
     "Payment",
+    "PaymentAttempt",
     "Partner",
     "PartnerKey",
     "PartnerSubscription",

@@ -1,14 +1,57 @@
-"""Billing tables: captured payments, their refunds and the invoices that document them."""
+"""Billing tables: payment attempts, captured payments, their refunds and their invoices."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from subdesk.models.base import Base, uuid_pk
+
+# An attempt whose outcome subdesk does not know yet; at most one per subscription and period.
+OPEN_ATTEMPT = text("state IN ('pending', 'unknown')")
+
+
+class PaymentAttempt(Base):
+    """A charge subdesk is about to ask, or asked, the processor for: committed before the
+    call (`pending`), its outcome written after it (`succeeded`, `failed`,
+    `requires_action`), or `unknown` when the call gave no answer, until the reconciler
+    asks the processor by the attempt's id (the charge's metadata)."""
+
+    __tablename__ = "payment_attempts"
+    __table_args__ = (
+        Index(
+            "uq_payment_attempts_open_period",
+            "subscription_id",
+            "period_number",
+            unique=True,
+            sqlite_where=OPEN_ATTEMPT,
+            postgresql_where=OPEN_ATTEMPT,
+        ),
+        Index("ix_payment_attempts_state_updated_at", "state", "updated_at"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), index=True)
+    subscription_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("subscriptions.id"))
+    payment_method_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("payment_methods.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # "initial" | "renewal" | "proration"
+    period_number: Mapped[int]
+    amount_minor: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    # The payment's key (`period:<subscription>:<number>`); the processor's key is the id.
+    payment_key: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(20))
+    gateway_charge_id: Mapped[str | None] = mapped_column(String(100))
+    decline_code: Mapped[str | None] = mapped_column(String(60))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    @property
+    def gateway_key(self) -> str:
+        return f"attempt:{self.id}"
 
 
 class Payment(Base):
@@ -30,8 +73,20 @@ class Payment(Base):
     captured_at: Mapped[datetime]
 
 
+PENDING_REFUND = text("status = 'pending'")
+
+
 class Refund(Base):
     __tablename__ = "refunds"
+    # The reconciler's look for refunds the processor has not answered yet.
+    __table_args__ = (
+        Index(
+            "ix_refunds_pending",
+            "status",
+            sqlite_where=PENDING_REFUND,
+            postgresql_where=PENDING_REFUND,
+        ),
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     payment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payments.id"), index=True)
@@ -40,7 +95,10 @@ class Refund(Base):
     amount_minor: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3))
     reason: Mapped[str] = mapped_column(String(40))
-    gateway_refund_id: Mapped[str] = mapped_column(String(100))
+    # pending (committed before the processor is called) -> succeeded | failed; the payment's
+    # refunded_minor counts pending and succeeded refunds, so together they never exceed it.
+    status: Mapped[str] = mapped_column(String(20), default="succeeded")
+    gateway_refund_id: Mapped[str | None] = mapped_column(String(100))
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(index=True)  # the dashboards' refunds per day
 

@@ -8,20 +8,26 @@ at most once whatever retries or crashes happen.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
 
 from subdesk.billing import ledger
-from subdesk.billing.gateway import CardDeclined, ChargeAttempt, GatewayUnavailable
+from subdesk.billing.gateway import (
+    AuthenticationRequired,
+    CardDeclined,
+    Charge,
+    ChargeAttempt,
+    GatewayUnavailable,
+)
 from subdesk.billing.payment_methods import get_method
 from subdesk.catalog.service import plan_of
 from subdesk.compliance.rules import NoticeKind, jurisdiction, renewal_price
 from subdesk.compliance.service import first_notice_of_period
 from subdesk.context import Work
 from subdesk.errors import Conflict, NotFound
-from subdesk.models import Account, Notice, Plan
+from subdesk.models import Account, Notice, Payment, Plan
 from subdesk.money import Money
 from subdesk.notifications import messages, webhooks
 from subdesk.subscriptions import repository
@@ -69,7 +75,7 @@ def renew(work: Work, subscription: SubscriptionState) -> RenewalOutcome:
     plan, before = term.plan, snapshot(subscription)
     try:
         captured, card = _charge(work, subscription, term)
-    except (CardDeclined, GatewayUnavailable) as failure:
+    except (CardDeclined, AuthenticationRequired, GatewayUnavailable) as failure:
         return _failed(work, subscription, plan, before, failure)
     subscription.status = next_status(status, TRANSITION_ON_SUCCESS[status]).value
     subscription.plan_id, subscription.pending_plan_id = plan.id, None
@@ -144,6 +150,34 @@ def upcoming_charge(work: Work, subscription: SubscriptionState) -> ChargeAttemp
     return ChargeAttempt(method.gateway_token, request.amount, request.gateway_key)
 
 
+UNWANTED_REFUND_REASON = "canceled_while_charging"
+
+
+def refund_unwanted_charge(
+    work: Work, subscription: SubscriptionState, charge: Charge, attempt_id: object
+) -> None:
+    """A renewal charge the processor captured after the subscription stopped wanting it
+    (canceled, auto-renew turned off, or changed while the charge was in flight): recorded
+    with its invoice, so subdesk knows of it, and refunded in full at once."""
+    term = next_term(work, subscription)
+    request = replace(
+        _charge_request(work, subscription, term),
+        amount=charge.amount,
+        description=f"{term.plan.name}, {term.plan.period} {term.number} (not renewed: refunded)",
+        idempotency_key=f"unwanted:{attempt_id}",
+        attempt=0,
+    )
+    captured = ledger.record_charge(work, subscription, request, charge)
+    payment = work.session.get_one(Payment, captured.payment_id)
+    ledger.refund(
+        work,
+        payment,
+        charge.amount.amount,
+        reason=UNWANTED_REFUND_REASON,
+        idempotency_key=f"unwanted:{attempt_id}",
+    )
+
+
 def _charge(
     work: Work, subscription: SubscriptionState, term: NextTerm
 ) -> tuple[ledger.Captured, str]:
@@ -200,7 +234,13 @@ def _failed(
     before: dict[str, object],
     failure: Exception,
 ) -> RenewalOutcome:
-    decline = failure.decline_code if isinstance(failure, CardDeclined) else "gateway_unavailable"
+    decline = (
+        failure.decline_code
+        if isinstance(failure, CardDeclined)
+        else failure.code
+        if isinstance(failure, AuthenticationRequired)
+        else "gateway_unavailable"
+    )
     hard = failure.hard if isinstance(failure, CardDeclined) else False
     first = Status(subscription.status) is not Status.PAST_DUE
     plan_next = after_failure(

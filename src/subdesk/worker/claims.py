@@ -93,3 +93,23 @@ def write_back(session: Session, claim: Claim) -> int:
     for rows in groups.values():
         session.connection().execute(_UPDATE, rows)
     return sum(len(rows) for rows in groups.values())
+
+
+def lock(session: Session, ids: list[uuid.UUID]) -> Claim:
+    """Lock these subscriptions (waiting for a customer's short transaction if one holds a
+    row), in id order so that two lockers never wait on each other."""
+    query = (
+        select(*(_TABLE.c[name] for name in COLUMNS))
+        .where(_TABLE.c.id.in_(ids))
+        .order_by(_TABLE.c.id)
+        .with_for_update()
+    )
+    read = [tuple(row) for row in session.connection().execute(query)]
+    return Claim([ClaimedSubscription(*values) for values in read], read)
+
+
+def restore(claim: Claim, index: int) -> None:
+    """Put a row back as it was read (its action failed; only its next look is moved)."""
+    row, values = claim.rows[index], claim.read[index]
+    for name, value in zip(COLUMNS, values, strict=True):
+        setattr(row, name, value)

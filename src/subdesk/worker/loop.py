@@ -9,6 +9,7 @@ from collections import Counter
 from types import FrameType
 
 from subdesk.audit.log import SYSTEM
+from subdesk.billing.refund_attempts import reconcile_refunds
 from subdesk.context import Runtime, Work
 from subdesk.db import Database
 from subdesk.licensing.devices import cull_stale
@@ -58,6 +59,9 @@ def _cull_stale_devices(database: Database, runtime: Runtime, batch: int = 500) 
 def one_pass(database: Database, runtime: Runtime, sender: SmtpSender) -> Counter[str]:
     """Everything due now: renewals, retries and ends of term, then the email outbox."""
     outcomes = run_pass(database, runtime, batch_size=runtime.settings.worker_batch_size)
+    refunds = reconcile_refunds(database, runtime)
+    if refunds:
+        outcomes["refunds_reconciled"] = refunds
     outcomes.update(run_notices(database, runtime))
     culled = _cull_stale_devices(database, runtime)
     if culled:

@@ -1,33 +1,59 @@
-"""The renewal pass: claim due subscriptions with row locks and act on each exactly once.
+"""The renewal pass: claim due subscriptions with row locks, charge them with none held, and
+act on each exactly once.
 
 Workers on any number of machines share the work through PostgreSQL alone:
-`FOR UPDATE SKIP LOCKED` hands each due subscription to one worker at a time,
-and every action moves `next_action_at` forward in the same transaction, so a
-crash at any point leaves the subscription due again and nothing half-done.
-On SQLite the write lock of `BEGIN IMMEDIATE` serialises workers instead.
+`FOR UPDATE SKIP LOCKED` hands each due subscription to one worker at a time.
+A batch takes three steps, so that no transaction is open and no row is locked
+while the processor is asked (it may take seconds, or never answer):
+
+1. claim (one short transaction): everything due that moves no money is done;
+   each renewal's charge is written as a pending payment attempt, and its
+   subscription held for the attempt's lease (`next_action_at` moved on);
+2. call (no transaction): the processor is asked for every charge, paced;
+3. record (one short transaction): the subscriptions are locked again and each
+   answer is acted on. A subscription canceled while its charge was in flight
+   keeps its cancellation: a captured charge is recorded and refunded at once.
+
+A crash between 1 and 3 leaves pending attempts; an answer that never came
+leaves unknown ones. No new attempt starts for a subscription with one open:
+the reconciler (`reconcile_charges`) asks the processor about it by its
+reference first. On SQLite the write lock of `BEGIN IMMEDIATE` serialises
+workers instead of row locks.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import partial
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from subdesk.audit.log import SYSTEM
-from subdesk.billing.batch import AnsweredGateway, charge_all, takes_batches
+from subdesk.billing import charge_attempts
+from subdesk.billing.batch import AnsweredGateway, Pacer, charge_all
+from subdesk.billing.charge_attempts import OpenAttempt
+from subdesk.billing.gateway import (
+    Charge,
+    ChargeAnswer,
+    ChargeFound,
+    GatewayUnavailable,
+)
 from subdesk.context import Runtime, Work
 from subdesk.db import Database, savepoint
-from subdesk.models import Account, PaymentMethod, Subscription
+from subdesk.models import Account, PaymentMethod
 from subdesk.subscriptions.channels import STORES, Channel
 from subdesk.subscriptions.renewal import (
     end_at_period_end,
     expire,
+    refund_unwanted_charge,
     renew,
     roll_provider_period,
     upcoming_charge,
@@ -36,22 +62,15 @@ from subdesk.subscriptions.rules import Status
 from subdesk.subscriptions.schedule import due_action
 from subdesk.subscriptions.state import SubscriptionState
 from subdesk.worker import claims
+from subdesk.worker.claims import Claim, ClaimedSubscription
 
 log = logging.getLogger("subdesk.worker")
 
 # A subscription whose action failed unexpectedly is looked at again after this.
 BACKOFF = timedelta(minutes=15)
-
-
-def claim_due(session: Session, now: datetime, limit: int) -> list[Subscription]:
-    query = (
-        select(Subscription)
-        .where(Subscription.next_action_at <= now)
-        .order_by(Subscription.next_action_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    return list(session.scalars(query))
+CHARGING = "charging"
+# A subscription whose last attempt is still open is looked at again after this.
+AWAIT_RECONCILE = timedelta(minutes=1)
 
 
 def preload(session: Session, batch: Sequence[SubscriptionState]) -> list[object]:
@@ -109,78 +128,206 @@ def act(work: Work, subscription: SubscriptionState) -> str:
     return "nothing"
 
 
-def run_pass(database: Database, runtime: Runtime, *, batch_size: int = 500) -> Counter[str]:
-    """Act on everything due now, one batch per transaction; returns counts by outcome."""
-    outcomes: Counter[str] = Counter()
-    while True:
-        try:
-            done = _batch(database, runtime, batch_size)
-        except Exception:
-            # Something in the batch failed: redo it one subscription at a time, so the
-            # others go through and the broken one is set aside (charges are idempotent).
-            log.warning("renewal batch failed; retrying one by one", exc_info=True)
-            done = _batch_one_by_one(database, runtime, batch_size)
+@dataclass(slots=True)
+class Asked:
+    """A claimed batch's attempts, and (after step 2) what the processor answered each."""
+
+    attempts: list[OpenAttempt]
+    answers: list[ChargeAnswer | ChargeFound | None]
+    outcomes: Counter[str]
+
+
+class Processor:
+    """The processor as the worker calls it: a concurrency bound and a shared pace."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        settings = runtime.settings
+        self.gateway = runtime.gateway
+        self.concurrency = settings.processor_concurrency
+        limit = settings.processor_requests_per_second
+        storage = settings.redis_url or "memory://"
+        self.pacer = Pacer(limit, storage) if limit else None
+
+    def ask(self, attempts: Sequence[OpenAttempt]) -> list[ChargeAnswer]:
+        calls = [attempt.call for attempt in attempts]
+        return charge_all(self.gateway, calls, concurrency=self.concurrency, pacer=self.pacer)
+
+
+def run_pass(
+    database: Database,
+    runtime: Runtime,
+    *,
+    batch_size: int = 500,
+    processor: Processor | None = None,
+) -> Counter[str]:
+    """Act on everything due now, one batch at a time; returns counts by outcome."""
+    processor = processor or Processor(runtime)
+    outcomes: Counter[str] = reconcile_charges(database, runtime)
+    # Until nothing is due, so an overdue one catches up period by period.
+    while done := _batch(database, runtime, processor, batch_size):
         outcomes.update(done)
-        if not done:  # until nothing is due, so an overdue one catches up period by period
-            return outcomes
+    return outcomes
 
 
-def _batch(database: Database, runtime: Runtime, size: int) -> Counter[str]:
-    """One batch from plain copies of the rows: the processor asked once for all its
-    charges, the rows written back in one statement. Any failure undoes all of it."""
-    outcomes: Counter[str] = Counter()
+def _batch(
+    database: Database,
+    runtime: Runtime,
+    processor: Processor,
+    size: int,
+    *,
+    careful: bool | None = None,
+) -> Counter[str]:
+    """One batch through the three steps; each step that fails as a whole is redone one
+    subscription at a time (`careful`), so the others go through and a broken one is set
+    aside. `careful` given: that way only (the tests compare both)."""
+    asked = _step(partial(_claim, database, runtime, size), careful)
+    if asked.attempts:
+        asked.answers = list(processor.ask(asked.attempts))  # no transaction is open here
+        asked.outcomes.update(_step(partial(_record, database, runtime, asked), careful))
+    return asked.outcomes
+
+
+T = TypeVar("T")
+
+
+def _step(step: Callable[[bool], T], careful: bool | None) -> T:
+    if careful is not None:
+        return step(careful)
+    try:
+        return step(False)
+    except Exception:
+        log.warning("renewal batch failed; retrying one by one", exc_info=True)
+        return step(True)
+
+
+def _claim(database: Database, runtime: Runtime, size: int, careful: bool) -> Asked:
+    """Step 1: claim a batch, do what moves no money, and commit each charge's attempt."""
+    asked = Asked([], [], Counter())
     with database.transaction() as session:
         work = Work(session, runtime, SYSTEM)
         claim = claims.claim_due(session, work.now, size)
-        # Read the batch's accounts and cards in two queries, not two per subscription.
         held = preload(session, claim.rows)
-        work = _charges_asked_ahead(work, claim.rows)
-        for subscription in claim.rows:
-            outcomes[act(work, subscription)] += 1
+        waiting = charge_attempts.with_open_attempts(session, [row.id for row in claim.rows])
+        for index, subscription in enumerate(claim.rows):
+            starting = partial(_start, work, subscription, waiting, asked)
+            outcome = _each(work, claim, index, careful, starting)
+            if outcome != CHARGING:  # counted by what its answer does
+                asked.outcomes[outcome] += 1
+        claims.write_back(session, claim)
+        del held
+    return asked
+
+
+def _start(
+    work: Work, subscription: ClaimedSubscription, waiting: set[uuid.UUID], asked: Asked
+) -> str:
+    if step_of(subscription, work.now) is not Step.RENEW:
+        return act(work, subscription)
+    if subscription.id in waiting:  # its last attempt's outcome is not known yet
+        subscription.next_action_at = work.now + AWAIT_RECONCILE
+        return "awaiting_reconciliation"
+    charge = upcoming_charge(work, subscription)
+    if charge is None or subscription.payment_method_id is None:
+        return act(work, subscription)  # no usable card: a failure that moves no money
+    attempt = charge_attempts.open_attempt(
+        work.session,
+        account_id=subscription.account_id,
+        subscription_id=subscription.id,
+        method_id=subscription.payment_method_id,
+        kind="initial" if subscription.period_number == 0 else "renewal",
+        period_number=subscription.period_number + 1,
+        charge=charge,
+        now=work.now,
+    )
+    subscription.next_action_at = work.now + charge_attempts.LEASE
+    asked.attempts.append(attempt)
+    return CHARGING
+
+
+def _record(database: Database, runtime: Runtime, asked: Asked, careful: bool) -> Counter[str]:
+    """Step 3: lock the subscriptions again and act on each answer."""
+    outcomes: Counter[str] = Counter()
+    by_subscription = {
+        attempt.subscription_id: (attempt, answer)
+        for attempt, answer in zip(asked.attempts, asked.answers, strict=True)
+    }
+    with database.transaction() as session:
+        work = Work(session, runtime, SYSTEM)
+        claim = claims.lock(session, list(by_subscription))
+        held = preload(session, claim.rows)
+        index_of = {row.id: index for index, row in enumerate(claim.rows)}
+        for attempt, answer in by_subscription.values():  # in the order they were claimed
+            index = index_of[attempt.subscription_id]
+            settling = partial(settle_answer, work, claim.rows[index], attempt, answer)
+            outcomes[_each(work, claim, index, careful, settling)] += 1
         claims.write_back(session, claim)
         del held
     return outcomes
 
 
-def _charges_asked_ahead(work: Work, batch: Sequence[SubscriptionState]) -> Work:
-    """`work` whose gateway already holds the answers to the charges the batch will make,
-    asked in one call (unless the processor takes them one at a time only)."""
-    if not takes_batches(work.gateway):
-        return work
-    now = work.now
-    attempts = [
-        attempt
-        for subscription in batch
-        if step_of(subscription, now) is Step.RENEW
-        and (attempt := upcoming_charge(work, subscription)) is not None
-    ]
-    if not attempts:
-        return work
-    answers = charge_all(work.gateway, attempts)
-    gateway = AnsweredGateway(work.gateway, attempts, answers)
-    runtime = replace(work.runtime, gateway=gateway)
-    return Work(work.session, runtime, work.actor, cache=work.cache)
+def settle_answer(
+    work: Work,
+    subscription: SubscriptionState,
+    attempt: OpenAttempt,
+    answer: ChargeAnswer | ChargeFound | None,
+) -> str:
+    """Act on what the processor answered one attempt (the subscription's row locked)."""
+    if not charge_attempts.settle(work.session, attempt.id, answer, work.now):
+        return "settled_elsewhere"  # that process records the rest
+    if isinstance(answer, GatewayUnavailable):
+        subscription.next_action_at = work.now  # the reconciler asks the processor first
+        return "unknown"
+    wanted = upcoming_charge(work, subscription)
+    if wanted is None or (wanted.idempotency_key, wanted.amount) != (
+        attempt.payment_key,
+        attempt.amount,
+    ):
+        # Canceled, turned off or changed meanwhile: what is due now (if anything) is done
+        # on its next look; the charge, if captured, is not kept.
+        if subscription.next_action_at is not None:
+            subscription.next_action_at = work.now
+        if isinstance(answer, Charge):
+            refund_unwanted_charge(work, subscription, answer, attempt.id)
+            return "refunded_unwanted"
+        return "dropped"
+    if answer is None:  # the processor never received it: nothing happened, try again
+        subscription.next_action_at = work.now
+        return "not_received"
+    answered = AnsweredGateway(work.gateway, {attempt.payment_key: (wanted, answer)})
+    recording = Work(
+        work.session, replace(work.runtime, gateway=answered), work.actor, cache=work.cache
+    )
+    return act(recording, subscription)
 
 
-def _batch_one_by_one(database: Database, runtime: Runtime, size: int) -> Counter[str]:
-    """The same batch through ORM objects, each subscription in its own savepoint."""
-    outcomes: Counter[str] = Counter()
-    with database.transaction() as session:
-        work = Work(session, runtime, SYSTEM)
-        batch = claim_due(session, work.now, size)
-        held = preload(session, batch)
-        for subscription in batch:
-            outcomes[_act_safely(work, session, subscription)] += 1
-        del held
-    return outcomes
-
-
-def _act_safely(work: Work, session: Session, subscription: Subscription) -> str:
+def _each(work: Work, claim: Claim, index: int, careful: bool, action: Callable[[], str]) -> str:
+    """Run one subscription's action; carefully, a failure undoes only that one."""
+    if not careful:
+        return action()
     try:
-        with savepoint(session):
-            return act(work, subscription)
+        with savepoint(work.session):
+            return action()
     except Exception:
         # One broken subscription must not stop the run; it is retried later.
+        subscription = claim.rows[index]
         log.exception("renewal action failed", extra={"subscription_id": str(subscription.id)})
+        claims.restore(claim, index)
         subscription.next_action_at = work.now + BACKOFF
         return "error"
+
+
+def reconcile_charges(database: Database, runtime: Runtime, limit: int = 500) -> Counter[str]:
+    """Learn from the processor what became of every attempt whose answer was lost (by its
+    reference, which outlives the idempotency key), and act on it as on a fresh answer."""
+    with database.reading() as session:
+        lost = charge_attempts.lost(session, runtime.clock.now(), limit)
+    if not lost:
+        return Counter()
+    found: list[ChargeAnswer | ChargeFound | None] = []
+    for attempt in lost:
+        try:
+            found.append(runtime.gateway.find_charge(str(attempt.id)))
+        except GatewayUnavailable as unreachable:
+            found.append(unreachable)
+    outcomes = _record(database, runtime, Asked(lost, found, Counter()), careful=True)
+    return Counter({f"reconciled_{k}": v for k, v in outcomes.items()})
