@@ -4,6 +4,7 @@ attempt's reference, never guessed and never charged twice."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import uuid
 from collections import Counter
@@ -208,10 +209,8 @@ def test_parallel_refunds_of_one_payment_never_exceed_it_and_match_the_processor
 
 def _quietly(target: Callable[[int], None]) -> Callable[[int], None]:
     def run(index: int) -> None:
-        try:
+        with contextlib.suppress(Conflict):
             target(index)
-        except Conflict:
-            pass
 
     return run
 
