@@ -54,7 +54,7 @@ def test_every_state_change_leaves_an_event_with_actor_before_and_after(
         assert event["before"] is not None
         assert event["after"] is not None
         assert event["before"] != event["after"]
-    final = history[-1]
+    final = next(e for e in history if e["action"] == "subscription.canceled_now")
     assert final["before"]["status"] == "active"
     assert final["after"]["status"] == "canceled"
     assert final["reason"] == "done"
