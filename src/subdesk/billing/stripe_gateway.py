@@ -214,10 +214,14 @@ def _raise_for(error: stripe.StripeError) -> NoReturn:
         ) from None
     if isinstance(error, stripe.InvalidRequestError):
         raise _refusal(error) from None
+    if isinstance(error, stripe.IdempotencyError):
+        raise InvalidCard(
+            "The idempotency key was used for another request.", code="idempotency_key_reused"
+        ) from None
     if isinstance(error, stripe.AuthenticationError | stripe.PermissionError):
         raise GatewayUnavailable("The payment processor refused subdesk's API key.") from None
-    # APIConnectionError (time-outs, dropped connections), APIError (5xx), IdempotencyError
-    # answered while a first request is unsettled: the outcome is unknown.
+    # APIConnectionError (time-outs, dropped connections), APIError (5xx): the outcome is
+    # unknown.
     raise GatewayUnavailable("The payment processor could not be reached; try again.") from None
 
 
