@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -151,6 +151,54 @@ def worker(
     outcomes = run(database, runtime, once=once, poll_seconds=poll)
     database.dispose()
     console.print(f"Worker done: {dict(outcomes) or 'nothing was due'}")
+
+
+def _knob(default: float, env: str, text: str) -> Any:
+    return typer.Option(default, envvar=f"SUBDESK_PROCESSOR_{env}", help=text)
+
+
+@app.command("sandbox-processor")
+def sandbox_processor(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on (keep it on loopback)."),
+    port: int = typer.Option(12111, help="Port."),
+    latency_ms: float = _knob(0.0, "LATENCY_MS", "Added to every API request."),
+    jitter_ms: float = _knob(0.0, "JITTER_MS", "Latency varies by up to this either way."),
+    rate_limit: float = _knob(0.0, "RATE_LIMIT", "Requests per second; beyond it 429 (0: none)."),
+    timeout_after_charge: float = _knob(
+        0.0, "TIMEOUT_AFTER_CHARGE", "Share (0..1) of captures whose answer is withheld."
+    ),
+    withhold_seconds: float = _knob(30.0, "WITHHOLD_SECONDS", "How long such an answer waits."),
+    error_500: float = _knob(0.0, "ERROR_500", "Share (0..1) of requests answered 500 at once."),
+    forget_keys_after: float = _knob(
+        86400.0, "FORGET_KEYS_AFTER", "Seconds after which idempotency keys are forgotten."
+    ),
+    seed: int = typer.Option(None, envvar="SUBDESK_PROCESSOR_SEED", help="Seed for the dice."),
+) -> None:
+    """Serve the sandbox card processor: Stripe's API (the part subdesk uses) on loopback, with
+    test cards and knobs for latency, rate limits and failures. Point SUBDESK_STRIPE_API_BASE
+    at it with SUBDESK_GATEWAY=stripe and any sk_test_ key."""
+    import uvicorn
+
+    from subdesk.billing.processor.app import create_processor_app
+    from subdesk.billing.processor.faults import Faults, updated
+
+    knobs = dict(
+        latency_ms=latency_ms,
+        jitter_ms=jitter_ms,
+        rate_limit=rate_limit,
+        timeout_after_charge=timeout_after_charge,
+        withhold_seconds=withhold_seconds,
+        error_500=error_500,
+        forget_keys_after=forget_keys_after,
+        seed=seed,
+    )
+    try:
+        faults = updated(Faults(), knobs)
+    except ValueError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"Sandbox processor on http://{host}:{port}  (control API at /_sandbox)")
+    uvicorn.run(create_processor_app(faults), host=host, port=port, log_level="warning")
 
 
 @plans.command("list")

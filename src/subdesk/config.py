@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///var/subdesk.db"
@@ -45,6 +46,13 @@ class Settings(BaseSettings):
     # The sandbox card processor's memory, shared by every process on this machine;
     # empty for one in memory (tests).
     sandbox_ledger: str | None = "var/sandbox-gateway.db"
+    # The card processor: the in-process sandbox, or Stripe's API (real, or the sandbox
+    # processor `subdesk sandbox-processor` speaking it on loopback).
+    gateway: Literal["sandbox", "stripe"] = "sandbox"
+    stripe_api_key: SecretStr | None = None
+    stripe_api_base: str = "https://api.stripe.com"
+    # How long one request to the processor may take before its outcome counts as unknown.
+    gateway_timeout_seconds: float = 30.0
     token_ttl_days: int = 30
     host: str = "127.0.0.1"
     port: int = 8000

@@ -30,6 +30,21 @@ def build_runtime(
     else:
         signer = ReceiptSigner.from_file(Path(settings.signing_key_file))
     if gateway is None:
-        ledger = SqliteLedger(Path(settings.sandbox_ledger)) if settings.sandbox_ledger else None
-        gateway = SandboxGateway(clock, ledger)
+        gateway = build_gateway(settings, clock)
     return Runtime(settings=settings, clock=clock, gateway=gateway, signer=signer)
+
+
+def build_gateway(settings: Settings, clock: Clock) -> PaymentGateway:
+    """The card processor SUBDESK_GATEWAY names: the in-process sandbox or Stripe's API."""
+    if settings.gateway == "stripe":
+        from subdesk.billing.stripe_gateway import StripeGateway
+
+        if settings.stripe_api_key is None:
+            raise ValueError("SUBDESK_GATEWAY=stripe needs SUBDESK_STRIPE_API_KEY")
+        return StripeGateway(
+            settings.stripe_api_key.get_secret_value(),
+            api_base=settings.stripe_api_base,
+            timeout_seconds=settings.gateway_timeout_seconds,
+        )
+    ledger = SqliteLedger(Path(settings.sandbox_ledger)) if settings.sandbox_ledger else None
+    return SandboxGateway(clock, ledger)

@@ -155,5 +155,5 @@ class AnsweredGateway:
     def find_charge(self, reference: str) -> ChargeFound | None:
         return self._inner.find_charge(reference)
 
-    def find_refund(self, reference: str) -> RefundReceipt | None:
-        return self._inner.find_refund(reference)
+    def find_refund(self, reference: str, *, charge_id: str | None = None) -> RefundReceipt | None:
+        return self._inner.find_refund(reference, charge_id=charge_id)

@@ -139,8 +139,10 @@ class PaymentGateway(Protocol):
         if the processor never received it; raises GatewayUnavailable if it cannot say."""
         ...
 
-    def find_refund(self, reference: str) -> RefundReceipt | None:
-        """The refund made with this reference, or None if the processor never made it."""
+    def find_refund(self, reference: str, *, charge_id: str | None = None) -> RefundReceipt | None:
+        """The refund made with this reference, or None if the processor never made it.
+        `charge_id`, when known, narrows the search (Stripe lists refunds per payment but
+        cannot search them)."""
         ...
 
 

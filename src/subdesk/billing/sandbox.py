@@ -133,9 +133,11 @@ class SandboxGateway:
             return None
         return found
 
-    def find_refund(self, reference: str) -> RefundReceipt | None:
+    def find_refund(self, reference: str, *, charge_id: str | None = None) -> RefundReceipt | None:
         found = self.ledger.by_reference(reference)
-        return found if isinstance(found, RefundReceipt) else None
+        if not isinstance(found, RefundReceipt):
+            return None
+        return found if charge_id in (None, found.charge_id) else None
 
     def authenticate(self, reference: str) -> Charge:
         """The customer passed the issuer's check (sandbox only): the waiting charge is
