@@ -4,11 +4,14 @@ without telling whoever typed an email anything about that email's account."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from subdesk.app import create_app
 from subdesk.clock import TestClock
 from subdesk.context import Runtime
 from subdesk.db import Database
@@ -29,6 +32,7 @@ from tests.portal.pages import Visitor, subscription_id_of
 from tests.smtp import SmtpServer
 
 UNKNOWN = "nina.niemand@example.com"
+LIMIT = 2  # declarations a minute per email, and per client address, in the limiter's tests
 
 
 def test_every_page_links_to_the_cancellation_page_without_signing_in(client: TestClient) -> None:
@@ -172,3 +176,49 @@ def test_a_contract_field_limits_the_cancellation_to_that_contract(
     with database.reading() as session:
         rows = {str(s.id): s.auto_renew for s in session.scalars(select(Subscription))}
     assert rows == {av: True, total: False}
+
+
+@pytest.fixture
+def limited(
+    runtime: Runtime, database: Database, catalog: None
+) -> Iterator[Callable[[str], TestClient]]:
+    """Clients, each from its own address, of one app that allows two declarations a minute."""
+    strict = runtime.settings.model_copy(update={"declarations_per_minute": LIMIT})
+    app = create_app(
+        runtime=Runtime(strict, runtime.clock, runtime.gateway, runtime.signer), database=database
+    )
+    with ExitStack() as stack:
+        yield lambda address: stack.enter_context(TestClient(app, client=(address, 50000)))
+
+
+def _declarations(database: Database) -> int:
+    with database.reading() as session:
+        return session.scalar(select(func.count()).select_from(CancellationDeclaration)) or 0
+
+
+def test_declarations_from_one_address_are_limited(
+    limited: Callable[[str], TestClient], database: Database
+) -> None:
+    client = limited("203.0.113.7")
+    for n in range(LIMIT):
+        assert declare(client, kind="ordinary", name="Nina", email=f"n{n}@example.com").is_success
+    refused = declare(client, kind="ordinary", name="Nina", email="another@example.com")
+    assert refused.status_code == 429
+    assert "zu viele Kündigungen" in refused.text
+    assert "Es wurde nichts gespeichert." in refused.text
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert _declarations(database) == LIMIT
+    other = limited("198.51.100.9")
+    assert declare(other, kind="ordinary", name="Nina", email="another@example.com").is_success
+
+
+def test_declarations_for_one_email_are_limited_whatever_the_address(
+    limited: Callable[[str], TestClient], database: Database
+) -> None:
+    for n in range(LIMIT):
+        client = limited(f"203.0.113.{n + 1}")
+        email = " Nina@Example.com " if n else "nina@example.com"
+        assert declare(client, kind="ordinary", name="Nina", email=email).is_success
+    refused = declare(limited("198.51.100.9"), kind="ordinary", name="N", email="NINA@example.com")
+    assert refused.status_code == 429
+    assert _declarations(database) == LIMIT

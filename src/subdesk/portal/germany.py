@@ -12,7 +12,8 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, EmailStr, Field, ValidationError
 
 from subdesk.compliance.termination import Kind
-from subdesk.errors import InvalidRequest, SubdeskError
+from subdesk.errors import InvalidRequest, RateLimited, SubdeskError
+from subdesk.portal.i18n import translations
 from subdesk.portal.web import form_error, render, visitor
 from subdesk.subscriptions.declarations import Declaration, disputable, dispute, receive
 
@@ -82,6 +83,7 @@ def declare(
     try:
         form = DeclarationForm(**values)
         address = str(form.email).strip().lower()
+        request.app.state.declaration_limiter.check(address, _client(request))
         with visitor(request, writes=True) as work:
             declared = Declaration(
                 kind=form.kind,
@@ -95,6 +97,8 @@ def declare(
     except ValidationError as error:
         first = error.errors()[0]
         errors = {str(first["loc"][0]): _message(str(first["loc"][0]), locale)}
+    except RateLimited as error:
+        return _too_many(request, error, locale)
     except SubdeskError as error:
         errors = form_error(error, ("name", "email", "contract", "end", "reason", "kind"))
     else:
@@ -102,6 +106,22 @@ def declare(
         context = {"row": row, "lang": locale}
         return render(request, "kuendigen_done.html", context, locale=locale)
     return _page(request, values, errors, 400)
+
+
+def _client(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _too_many(request: Request, error: RateLimited, locale: str) -> Response:
+    _ = translations(locale).gettext
+    message = _(
+        "Too many cancellations were sent from here or for this email address. "
+        "Nothing was recorded. Wait a minute and send it again."
+    )
+    context = {"status": 429, "message": message}
+    response = render(request, "error.html", context, status=429, locale=locale)
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 @router.get("/kuendigen/nicht-ich", response_class=HTMLResponse)
