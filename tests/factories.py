@@ -25,10 +25,16 @@ def plan_id(client: TestClient, code: str) -> str:
 
 
 def sign_up(
-    client: TestClient, *, country: str = "US", region: str | None = "CA"
+    client: TestClient, *, country: str = "US", region: str | None = "CA", locale: str = "en"
 ) -> dict[str, str]:
     email = f"customer{next(_numbers)}@example.com"
-    body = {"email": email, "password": PASSWORD, "country": country, "region": region}
+    body = {
+        "email": email,
+        "password": PASSWORD,
+        "country": country,
+        "region": region,
+        "locale": locale,
+    }
     response = client.post("/api/v1/accounts", json=body)
     assert response.status_code == 201, response.text
     token = client.post("/api/v1/auth/token", json={"email": email, "password": PASSWORD})

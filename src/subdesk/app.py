@@ -29,7 +29,7 @@ from subdesk.licensing.fast_route import CheckInFastPath
 from subdesk.notifications.api import router as webhooks_router
 from subdesk.portal.app import install_portal
 from subdesk.portal.pages import is_page
-from subdesk.ratelimit import Limiter, SignInLimiter
+from subdesk.ratelimit import DeclarationLimiter, Limiter, SignInLimiter
 from subdesk.runtime import build_runtime
 from subdesk.sandbox_api import router as sandbox_router
 from subdesk.subscriptions.api import router as subscriptions_router
@@ -57,6 +57,7 @@ def create_app(
     app.state.database = database or Database(settings.database_url)
     app.state.runtime = runtime or build_runtime(settings, database=app.state.database)
     app.state.sign_in_limiter = SignInLimiter(settings.sign_in_attempts_per_minute)
+    app.state.declaration_limiter = DeclarationLimiter(settings.declarations_per_minute)
     app.state.device_limiter = Limiter(
         "device", settings.device_requests_per_minute, fixed_window=True
     )

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     port: int = 8000
     # Attempts allowed per sign-in key (email or address) per minute.
     sign_in_attempts_per_minute: int = 10
+    # Cancellations declared on the public page per email address, and per client address,
+    # per minute: each stops renewals and mails the account, so a stranger gets only a few.
+    declarations_per_minute: int = 5
     # Where links in emails point (the portal).
     public_url: str = "http://127.0.0.1:8000"
     # Outgoing email (SMTP); tls is "none", "starttls" or "ssl".

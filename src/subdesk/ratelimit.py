@@ -1,7 +1,8 @@
 """Rate limits kept in this process: moving windows (the `limits` library), or per-minute counts.
 
-Sign-in is limited per email and per client address; the app's activation and
-check-in per device token and per address. A refusal says when to come back.
+Sign-in and the public cancellation page are limited per email and per client address;
+the app's activation and check-in per device token and per address. A refusal says when
+to come back.
 """
 
 from __future__ import annotations
@@ -52,6 +53,19 @@ class SignInLimiter(Limiter):
         self.hit(
             [f"email:{email.strip().lower()}", f"ip:{client_ip or 'unknown'}"],
             "Too many sign-in attempts. Wait a minute and try again.",
+            field="email",
+        )
+
+
+class DeclarationLimiter(Limiter):
+    def __init__(self, per_minute: int) -> None:
+        super().__init__("declaration", per_minute)
+
+    def check(self, email: str, client_ip: str | None) -> None:
+        self.hit(
+            [f"email:{email.strip().lower()}", f"ip:{client_ip or 'unknown'}"],
+            "Too many cancellations sent from here or for this email address. "
+            "Wait a minute and try again.",
             field="email",
         )
 

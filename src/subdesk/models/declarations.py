@@ -27,6 +27,11 @@ class CancellationDeclaration(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("accounts.id"), index=True)
     # applied | needs_review (extraordinary, or nothing matched: support follows up)
+    # | disputed (the account holder said through the emailed link that it was not them)
     status: Mapped[str] = mapped_column(String(20))
     cancellation_ids: Mapped[list[str]] = mapped_column(JSON)
     client_ip: Mapped[str | None] = mapped_column(String(45))
+    # The "this wasn't me" link emailed to the account: only its SHA-256 digest is kept.
+    dispute_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    dispute_expires_at: Mapped[datetime | None]
+    disputed_at: Mapped[datetime | None]

@@ -19,7 +19,7 @@ from subdesk.models import (
 )
 from subdesk.money import Money
 from subdesk.notifications.formatting import day, moment, money
-from subdesk.notifications.outbox import queue_email, queue_email_to
+from subdesk.notifications.outbox import queue_email
 from subdesk.subscriptions.state import SubscriptionState
 
 if TYPE_CHECKING:
@@ -177,11 +177,19 @@ def refund_issued(work: Work, subscription: Subscription, plan: Plan, refund: Re
 
 
 def declaration_received(
-    work: Work, declaration: CancellationDeclaration, ended: Sequence[Ended], locale: str
+    work: Work,
+    declaration: CancellationDeclaration,
+    account: Account,
+    ended: Sequence[Ended],
+    dispute_token: str,
+    dispute_expires: datetime,
 ) -> None:
-    """The immediate confirmation of an online cancellation: its content, date and time."""
+    """The confirmation of an online cancellation, to the account's own address: what was
+    declared, when, which contracts it ended, and a link to undo it if it was not them."""
+    base = work.settings.public_url.rstrip("/")
+    language = "&lang=en" if account.locale == "en" else ""
     context = {
-        "name": declaration.name,
+        "declared_name": declaration.name,
         "reference": declaration.public_id,
         "received_at": moment(declaration.received_at),
         "kind": declaration.kind,
@@ -194,15 +202,15 @@ def declaration_received(
             for e in ended
         ],
         "review": declaration.status == "needs_review",
+        "dispute_url": f"{base}/kuendigen/nicht-ich?token={dispute_token}{language}",
+        "dispute_expires": moment(dispute_expires),
     }
-    queue_email_to(
+    queue_email(
         work,
-        declaration.email,
-        locale,
+        account,
         "declaration",
         context,
         dedupe_key=f"declaration:{declaration.public_id}",
-        account_id=declaration.account_id,
     )
 
 

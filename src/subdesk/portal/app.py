@@ -36,6 +36,7 @@ PUBLIC_FORMS = frozenset(
         "/sign-in",
         "/sign-up",
         "/kuendigen",
+        "/kuendigen/nicht-ich",
         "/forgot-password",
         "/reset-password",
         "/check",

@@ -1,5 +1,6 @@
 """The "cancel contracts here" page (Germany, § 312k BGB): reachable from every page without
-signing in, one form, a "cancel now" button, and an immediate confirmation."""
+signing in, one form, a "cancel now" button, an immediate confirmation that discloses nothing
+about the account, and the "this wasn't me" link emailed to the account."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, EmailStr, Field, ValidationError
 
 from subdesk.compliance.termination import Kind
-from subdesk.errors import InvalidRequest, SubdeskError
+from subdesk.errors import InvalidRequest, RateLimited, SubdeskError
+from subdesk.portal.i18n import translations
 from subdesk.portal.web import form_error, render, visitor
-from subdesk.subscriptions.declarations import Declaration, receive
+from subdesk.subscriptions.declarations import Declaration, disputable, dispute, receive
 
 router = APIRouter(include_in_schema=False)
 
@@ -80,25 +82,76 @@ def declare(
     locale = _language(request)
     try:
         form = DeclarationForm(**values)
+        address = str(form.email).strip().lower()
+        request.app.state.declaration_limiter.check(address, _client(request))
         with visitor(request, writes=True) as work:
             declared = Declaration(
                 kind=form.kind,
                 name=form.name.strip(),
-                email=str(form.email).lower(),
+                email=address,
                 contract=form.contract.strip() or None,
                 requested_end=_end_date(form.end.strip(), work.now.date(), locale),
                 reason=form.reason.strip() or None,
-                locale=locale,
             )
-            row, ended = receive(work, declared)
-            context = {"row": row, "ended": ended, "lang": locale}
-            return render(request, "kuendigen_done.html", context, locale=locale)
+            row = receive(work, declared)
     except ValidationError as error:
         first = error.errors()[0]
         errors = {str(first["loc"][0]): _message(str(first["loc"][0]), locale)}
+    except RateLimited as error:
+        return _too_many(request, error, locale)
     except SubdeskError as error:
         errors = form_error(error, ("name", "email", "contract", "end", "reason", "kind"))
+    else:
+        # The same page whether or not the email has an account: only what was typed.
+        context = {"row": row, "lang": locale}
+        return render(request, "kuendigen_done.html", context, locale=locale)
     return _page(request, values, errors, 400)
+
+
+def _client(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _too_many(request: Request, error: RateLimited, locale: str) -> Response:
+    _ = translations(locale).gettext
+    message = _(
+        "Too many cancellations were sent from here or for this email address. "
+        "Nothing was recorded. Wait a minute and send it again."
+    )
+    context = {"status": 429, "message": message}
+    response = render(request, "error.html", context, status=429, locale=locale)
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+@router.get("/kuendigen/nicht-ich", response_class=HTMLResponse)
+def dispute_page(request: Request, token: str = "") -> Response:
+    """The "this wasn't me" link only shows a button: a mail scanner opening it changes nothing."""
+    locale = _language(request)
+    with visitor(request) as work:
+        try:
+            row, _account = disputable(work, token)
+        except SubdeskError:
+            return _dispute_page(request, locale, {}, status=400)
+        return _dispute_page(request, locale, {"row": row, "token": token})
+
+
+@router.post("/kuendigen/nicht-ich", response_class=HTMLResponse)
+def dispute_declaration(request: Request, token: Text = "") -> Response:
+    locale = _language(request)
+    try:
+        with visitor(request, writes=True) as work:
+            done = dispute(work, token)
+    except SubdeskError:
+        return _dispute_page(request, locale, {}, status=400)
+    return _dispute_page(request, locale, {"done": done, "row": done.declaration})
+
+
+def _dispute_page(
+    request: Request, locale: str, context: dict[str, object], *, status: int = 200
+) -> Response:
+    page = {"row": None, "token": "", "done": None, "lang": locale, **context}
+    return render(request, "kuendigen_dispute.html", page, status=status, locale=locale)
 
 
 def _message(field: str, locale: str) -> str:
