@@ -209,7 +209,7 @@ def reconcile_refunds(database: Database, runtime: Runtime) -> int:
     finished = 0
     for call in pending_calls(database, runtime.clock.now()):
         try:
-            found = runtime.gateway.find_refund(str(call.refund_id))
+            found = runtime.gateway.find_refund(str(call.refund_id), charge_id=call.charge_id)
         except GatewayUnavailable:
             continue
         if found is not None:

@@ -1,7 +1,7 @@
 """declaration disputes: the "this wasn't me" link of a cancellation declaration, as a digest
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 Create Date: 2026-11-24 10:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import subdesk.db
 
 revision = "0020"
-down_revision = "0018"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
