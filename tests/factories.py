@@ -64,7 +64,9 @@ def subscribe(
         "auto_renew_consent": True,
         **extra,
     }
-    headers = {**who.headers, **({"Idempotency-Key": key} if key else {})}
+    # Each call is a deliberate purchase: without a key of its own, the same order sent again
+    # within minutes would be taken for a retry of the first.
+    headers = {**who.headers, "Idempotency-Key": key or f"factory-{next(_numbers)}"}
     response = client.post("/api/v1/subscriptions", json=body, headers=headers)
     assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()

@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     # every machine shares the one limit the processor grants (Stripe: 100/s live).
     processor_concurrency: int = 32
     processor_requests_per_second: int = 0
+    # How long a worker or API process may take to hear back from the processor before the
+    # reconciler takes its payment attempt for lost and asks the processor what became of it;
+    # keep it well above gateway_timeout_seconds.
+    payment_lease_seconds: float = 300.0
     redis_url: str | None = None
     # How long an app may protect offline on one token, and how often it should check in.
     offline_token_days: int = 7

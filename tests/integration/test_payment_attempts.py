@@ -113,7 +113,8 @@ def test_an_answer_lost_after_charging_is_found_by_reference_though_the_key_is_f
     (payment,) = renewal_payments(database)
     assert gateway.charges == 1  # the reconciler asked no second charge
     with database.transaction() as session:
-        attempt = session.scalars(select(PaymentAttempt)).one()
+        query = select(PaymentAttempt).where(PaymentAttempt.kind == "renewal")
+        attempt = session.scalars(query).one()
     assert (attempt.state, attempt.gateway_charge_id) == ("succeeded", payment.gateway_charge_id)
 
 
@@ -257,3 +258,44 @@ def test_a_refund_whose_answer_was_lost_is_finished_by_the_worker_once(
     assert (refund.status, payment.refunded_minor) == ("succeeded", captured)
     assert app_gateway.refunded_total(payment.gateway_charge_id) == captured
     assert refund_attempts.reconcile_refunds(database, worker_runtime) == 0
+
+
+class HeldBeforeProcessor(WatchedGateway):
+    """Holds charges before they reach the processor, until released."""
+
+    def __init__(self, inner: SandboxGateway) -> None:
+        super().__init__(inner)
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+        def hold(what: str) -> None:
+            if what == "charge":
+                self.entered.set()
+                assert self.release.wait(30)  # noqa: S101 - a test double
+
+        self.before = hold
+
+
+def test_an_answer_arriving_after_its_attempt_was_taken_for_lost_is_refunded(
+    client: TestClient, clock: TestClock, database: Database, runtime: Runtime
+) -> None:
+    buyer = customer(client)
+    subscribe(client, buyer, "av1-month-usd")
+    clock.advance(timedelta(days=31))
+    held = HeldBeforeProcessor(runtime.gateway)  # type: ignore[arg-type]
+    slow_runtime = Runtime(runtime.settings, runtime.clock, held, runtime.signer)  # type: ignore[arg-type]
+    outcomes: list[Counter[str]] = []
+    slow = threading.Thread(target=lambda: outcomes.append(run_pass(database, slow_runtime)))
+    slow.start()
+    assert held.entered.wait(10)
+
+    # The call outlives its lease: the reconciler finds nothing at the processor, and the
+    # period is charged by a new attempt.
+    clock.advance(charge_attempts.LEASE)
+    assert run_pass(database, runtime) == Counter(reconciled_not_received=1, renewed=1)
+    held.release.set()
+    slow.join(10)
+    assert outcomes == [Counter(refunded_late=1)]
+    payments = renewal_payments(database)
+    assert sorted(p.refunded_minor == p.amount_minor for p in payments) == [False, True]
+    assert run_pass(database, runtime) == Counter()

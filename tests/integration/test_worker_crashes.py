@@ -31,6 +31,7 @@ from tests.conftest import TEST_SIGNING_SEED
 
 SUBSCRIPTIONS = 1000
 ROUNDS = 20
+LEASE_SECONDS = 2
 SUBDESK = shutil.which("subdesk", path=str(Path(sys.executable).parent)) or "subdesk"
 
 
@@ -93,6 +94,8 @@ def test_killed_and_parallel_workers_charge_every_period_exactly_once(
         "SUBDESK_SMTP_PORT": "9",
         # Small batches: commits come often, so kills land before, inside and between them.
         "SUBDESK_WORKER_BATCH_SIZE": "25",
+        # The sandbox answers at once: an attempt pending this long lost its worker.
+        "SUBDESK_PAYMENT_LEASE_SECONDS": str(LEASE_SECONDS),
     }
     seed = int(os.environ.get("SUBDESK_CRASH_SEED", time.time_ns() % 100_000))
     rng = random.Random(seed)
@@ -105,6 +108,7 @@ def test_killed_and_parallel_workers_charge_every_period_exactly_once(
             break
         _kill_after(env, tmp_path, rng.uniform(3.0, 6.0 + extra))
     renewed_while_killed = _renewals(database_url)
+    time.sleep(LEASE_SECONDS)  # the killed workers' attempts are now taken for lost
     subprocess.run(
         [SUBDESK, "worker", "--once"], env=env, cwd=tmp_path, check=True, capture_output=True
     )

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from subdesk.billing.batch import AnsweredGateway, charge_all, takes_batches
+from subdesk.billing.batch import AnsweredGateway, NoCallInTransaction, charge_all, takes_batches
 from subdesk.billing.gateway import CardDeclined, Charge, ChargeAttempt, GatewayUnavailable
 from subdesk.billing.sandbox import SandboxGateway
 from subdesk.billing.sandbox_ledger import Ledger, MemoryLedger, SqliteLedger
@@ -113,20 +113,26 @@ def test_a_processor_without_batches_is_asked_one_by_one(gateway: SandboxGateway
     assert kinds(answers) == ["Charge", "generic_decline", "Charge"]
 
 
-def test_answered_gateway_answers_from_the_batch_and_asks_for_anything_else(
+def test_answered_gateway_answers_from_the_batch_and_never_asks_the_processor(
     gateway: SandboxGateway,
 ) -> None:
     batch = attempts(gateway, "visa", "declined", "unreachable")
     counting = CountingGateway(gateway)
-    answered = AnsweredGateway(counting, batch, gateway.charge_many(batch))  # type: ignore[arg-type]
+    answers = gateway.charge_many(batch)
+    answered = AnsweredGateway(
+        counting,  # type: ignore[arg-type]
+        {a.idempotency_key: (a, answer) for a, answer in zip(batch, answers, strict=True)},
+    )
     visa, declined, unreachable = batch
     assert isinstance(answered.charge(visa.token, visa.amount, visa.idempotency_key), Charge)
     with pytest.raises(CardDeclined):
         answered.charge(declined.token, declined.amount, declined.idempotency_key)
     with pytest.raises(GatewayUnavailable):
         answered.charge(unreachable.token, unreachable.amount, unreachable.idempotency_key)
+    # Another amount under a batch key, or another key, was never asked before the
+    # transaction: refused, not sent (no processor call while a transaction is open).
+    with pytest.raises(NoCallInTransaction):
+        answered.charge(visa.token, Money(999, "USD"), visa.idempotency_key)
+    with pytest.raises(NoCallInTransaction):
+        answered.charge(visa.token, visa.amount, "key-other")
     assert counting.calls == 0
-    # Another amount under a batch key is not the batch's charge: the processor decides.
-    answered.charge(visa.token, Money(999, "USD"), visa.idempotency_key)
-    answered.charge(visa.token, visa.amount, "key-other")
-    assert counting.calls == 2

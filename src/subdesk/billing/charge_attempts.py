@@ -31,14 +31,21 @@ from subdesk.billing.gateway import (
     ChargeFound,
     GatewayUnavailable,
 )
+from subdesk.config import Settings
 from subdesk.db import append_row
 from subdesk.models import PaymentAttempt
 from subdesk.money import Money
 
 OPEN = ("pending", "unknown")
-# A pending attempt older than this lost the worker that made it (the call's time-out is far
-# shorter); the reconciler then asks the processor about it.
+# A pending attempt older than this lost the worker that made it (the call's time-out must be
+# far shorter); the reconciler then asks the processor about it. Settings may shorten it.
 LEASE = timedelta(minutes=5)
+
+
+def lease_of(settings: Settings) -> timedelta:
+    return timedelta(seconds=settings.payment_lease_seconds)
+
+
 _ATTEMPTS: Table = PaymentAttempt.__table__  # type: ignore[assignment]
 
 
@@ -47,7 +54,7 @@ class OpenAttempt:
     """A committed attempt, as the call to the processor and the recording after it need it."""
 
     id: uuid.UUID
-    subscription_id: uuid.UUID
+    subscription_id: uuid.UUID | None  # None: a purchase (subscriptions.checkout)
     period_number: int
     payment_key: str  # the key the renewal's payment is recorded under, with its retry number
     token: str
@@ -137,8 +144,16 @@ def settle(
     return bool(session.connection().execute(statement).rowcount)
 
 
-def lost(session: Session, now: datetime, limit: int) -> list[OpenAttempt]:
-    """Attempts whose answer never arrived: unknown ones, and pending ones past the lease."""
+def recorded_charge(session: Session, attempt_id: uuid.UUID) -> str | None:
+    """The charge an attempt was settled with, if it was settled as succeeded."""
+    query = select(_ATTEMPTS.c.gateway_charge_id).where(
+        _ATTEMPTS.c.id == attempt_id, _ATTEMPTS.c.state == "succeeded"
+    )
+    return session.connection().execute(query).scalar()
+
+
+def lost(session: Session, now: datetime, lease: timedelta, limit: int) -> list[OpenAttempt]:
+    """Renewals whose answer never arrived: unknown ones, and pending ones past the lease."""
     query = (
         select(
             _ATTEMPTS.c.id,
@@ -149,8 +164,9 @@ def lost(session: Session, now: datetime, limit: int) -> list[OpenAttempt]:
             _ATTEMPTS.c.currency,
         )  # fmt: skip
         .where(
+            _ATTEMPTS.c.subscription_id.is_not(None),  # purchases: subscriptions.checkout
             (_ATTEMPTS.c.state == "unknown")
-            | ((_ATTEMPTS.c.state == "pending") & (_ATTEMPTS.c.created_at <= now - LEASE))
+            | ((_ATTEMPTS.c.state == "pending") & (_ATTEMPTS.c.created_at <= now - lease)),
         )
         .order_by(_ATTEMPTS.c.updated_at)
         .limit(limit)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy import JSON, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from subdesk.models.base import Base, uuid_pk
@@ -30,14 +31,25 @@ class PaymentAttempt(Base):
             sqlite_where=OPEN_ATTEMPT,
             postgresql_where=OPEN_ATTEMPT,
         ),
+        # A purchase's key is open once at a time: a parallel duplicate is refused, not charged.
+        Index(
+            "uq_payment_attempts_open_key",
+            "payment_key",
+            unique=True,
+            sqlite_where=OPEN_ATTEMPT,
+            postgresql_where=OPEN_ATTEMPT,
+        ),
         Index("ix_payment_attempts_state_updated_at", "state", "updated_at"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), index=True)
-    subscription_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("subscriptions.id"))
+    # None for a purchase: its subscription is written once the first charge succeeded.
+    subscription_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("subscriptions.id"))
     payment_method_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("payment_methods.id"))
     kind: Mapped[str] = mapped_column(String(20))  # "initial" | "renewal" | "proration"
+    # A purchase's order, enough to finish it if its process died after the charge.
+    intent: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     period_number: Mapped[int]
     amount_minor: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3))

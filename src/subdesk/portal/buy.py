@@ -14,11 +14,11 @@ from subdesk.billing import payment_methods
 from subdesk.catalog.service import current_disclosure, get_plan, list_offers
 from subdesk.context import Work
 from subdesk.errors import InvalidRequest, SubdeskError
-from subdesk.http import parse_uuid
-from subdesk.models import Account, IdempotencyRecord
+from subdesk.http import database_of, parse_uuid, runtime_of
+from subdesk.models import Account
 from subdesk.portal.account import subscription_context
 from subdesk.portal.web import customer, form_error, new_form_key, redirect, render, visitor
-from subdesk.subscriptions import purchase
+from subdesk.subscriptions import checkout, purchase
 
 router = APIRouter(include_in_schema=False)
 
@@ -93,27 +93,30 @@ def buy(
             stored = idempotency.replay(work.session, f"{account.id}:{scope}", key, fingerprint)
             if stored is not None:
                 return redirect(f"/account/subscriptions/{stored[1]['id']}/welcome")
-            order = purchase.Purchase(
-                plan_id=pid,
-                payment_method_id=_card(work, account, card_id, card_number, exp_month, exp_year),
-                auto_renew_consent=auto_renew_consent == "on",
-                disclosure_version=int(disclosure_version)
-                if disclosure_version.isdigit()
-                else None,
-                idempotency_key=key,
+            order = checkout.Order(
+                account_id=account.id,
+                purchase=purchase.Purchase(
+                    plan_id=pid,
+                    payment_method_id=_card(
+                        work, account, card_id, card_number, exp_month, exp_year
+                    ),
+                    auto_renew_consent=auto_renew_consent == "on",
+                    disclosure_version=int(disclosure_version)
+                    if disclosure_version.isdigit()
+                    else None,
+                    idempotency_key=key,
+                ),
+                surface="portal",
+                scope=f"{account.id}:{scope}",
+                fingerprint=fingerprint,
+                client_ip=work.client_ip,
+                user_agent=work.user_agent,
             )
-            subscription = purchase.subscribe(work, account.id, order)
-            work.session.add(
-                IdempotencyRecord(
-                    scope=f"{account.id}:{scope}",
-                    key=key,
-                    request_hash=fingerprint,
-                    status_code=303,
-                    response={"id": str(subscription.id)},
-                    created_at=work.now,
-                )
-            )
-            sid = subscription.id
+            # A refused order keeps no new card: checked before this unit commits.
+            purchase.check_order(work, account.id, order.purchase)
+        # The card is saved first; the purchase is its own units of work around the charge.
+        _status, answer = checkout.buy(database_of(request), runtime_of(request), order)
+        sid = answer["id"]
     except SubdeskError as error:
         if error.code == "sign_in_needed":
             raise

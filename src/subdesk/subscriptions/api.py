@@ -5,15 +5,27 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 
+from subdesk import idempotency
 from subdesk.context import Work
-from subdesk.http import Bearer, IdempotencyKey, as_customer, parse_uuid, runtime_of
+from subdesk.http import (
+    Bearer,
+    IdempotencyKey,
+    as_customer,
+    checked_key,
+    customer_work,
+    database_of,
+    parse_uuid,
+    runtime_of,
+)
 from subdesk.models import Account, Cancellation
 from subdesk.receipts import verify_receipt
 from subdesk.schemas import ERRORS
 from subdesk.subscriptions import (
     bundles,
     cancellation,
+    checkout,
     lifecycle,
     purchase,
     queries,
@@ -42,14 +54,25 @@ router = APIRouter(prefix="/api/v1", tags=["subscriptions"], responses=ERRORS)
 def subscribe(
     body: SubscribeIn, request: Request, bearer: Bearer, key: IdempotencyKey = None
 ) -> object:
-    def handler(work: Work, account: Account) -> SubscriptionOut:
-        order = purchase.Purchase(**body.model_dump(), idempotency_key=key or str(uuid.uuid4()))
-        subscription = purchase.subscribe(work, account.id, order)
-        return queries.describe(work, [subscription])[0]
-
-    return as_customer(
-        request, bearer, handler, status=201, idempotency_key=key, payload=body.model_dump()
+    """Buy a plan. Without an Idempotency-Key, the same order sent again within ten minutes
+    is taken for a retry (the first answer comes back) rather than a second purchase."""
+    given = checked_key(key)
+    with customer_work(request, bearer) as (work, account):
+        buyer, now = account.id, work.now
+    payload = body.model_dump(mode="json")
+    order = checkout.Order(
+        account_id=buyer,
+        purchase=purchase.Purchase(
+            **body.model_dump(), idempotency_key=given or checkout.derived_key(buyer, payload, now)
+        ),
+        surface="api",
+        scope=f"{buyer}:{request.method} {request.url.path}",
+        fingerprint=idempotency.request_fingerprint(payload),
+        client_ip=work.client_ip,
+        user_agent=work.user_agent,
     )
+    status, answer = checkout.buy(database_of(request), runtime_of(request), order)
+    return JSONResponse(answer, status_code=status)
 
 
 @router.get("/subscriptions", response_model=list[SubscriptionOut])

@@ -8,12 +8,13 @@ from datetime import timedelta
 
 from subdesk.audit.log import record
 from subdesk.billing import ledger
+from subdesk.billing.gateway import ChargeAttempt
 from subdesk.billing.payment_methods import get_method
 from subdesk.catalog.service import current_disclosure, get_plan
 from subdesk.context import Work
 from subdesk.errors import Conflict, InvalidRequest
 from subdesk.licensing.adoption import adopt_devices
-from subdesk.models import Consent, Plan, Subscription
+from subdesk.models import Consent, Disclosure, PaymentMethod, Plan, Subscription
 from subdesk.money import Money
 from subdesk.notifications import messages, webhooks
 from subdesk.subscriptions.bundles import check_addon_purchase
@@ -31,8 +32,23 @@ class Purchase:
     idempotency_key: str
 
 
-def subscribe(work: Work, account_id: uuid.UUID, purchase: Purchase) -> Subscription:
-    """Start a subscription; without consent, a good card and a known plan nothing is written."""
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """An order found acceptable: what it buys, under which terms, paid with which card."""
+
+    plan: Plan
+    disclosure: Disclosure
+    method: PaymentMethod
+
+    @property
+    def charges_now(self) -> bool:
+        """Whether buying takes a first charge now (a trial charges at its end)."""
+        return not self.plan.trial_days
+
+
+def check_order(work: Work, account_id: uuid.UUID, purchase: Purchase) -> Checked:
+    """Refuse an order that cannot be bought (no consent, a plan not sold, outdated terms,
+    not the buyer's card), writing nothing."""
     if purchase.auto_renew_consent is not True:
         raise InvalidRequest(
             "Tick the auto-renewal box to agree to automatic renewal before subscribing.",
@@ -50,7 +66,14 @@ def subscribe(work: Work, account_id: uuid.UUID, purchase: Purchase) -> Subscrip
             code="disclosure_outdated",
             field="disclosure_version",
         )
-    method = get_method(work, account_id, purchase.payment_method_id)
+    return Checked(plan, disclosure, get_method(work, account_id, purchase.payment_method_id))
+
+
+def subscribe(work: Work, account_id: uuid.UUID, purchase: Purchase) -> Subscription:
+    """Start a subscription; without consent, a good card and a known plan nothing is written.
+    The first charge goes through `work.gateway` (in a checkout: the answer it already has)."""
+    checked = check_order(work, account_id, purchase)
+    plan, disclosure, method = checked.plan, checked.disclosure, checked.method
     subscription = new_subscription(work, account_id, plan, method_id=method.id)
     work.session.add(subscription)
     work.session.flush()
@@ -85,6 +108,22 @@ def subscribe(work: Work, account_id: uuid.UUID, purchase: Purchase) -> Subscrip
     messages.purchase_acknowledged(work, subscription, plan, disclosure, paid)
     webhooks.emit(work, "subscription.created", event_data(subscription, plan=plan.code))
     return subscription
+
+
+def first_charge(
+    plan: Plan, account_id: uuid.UUID, purchase: Purchase, method: PaymentMethod
+) -> ChargeAttempt:
+    """The first charge of a plan without a trial, as `subscribe` asks the processor for it."""
+    return ChargeAttempt(method.gateway_token, _first_price(plan), _first_key(account_id, purchase))
+
+
+def _first_price(plan: Plan) -> Money:
+    intro = plan.intro_price_minor
+    return Money(plan.renewal_price_minor if intro is None else intro, plan.currency)
+
+
+def _first_key(account_id: uuid.UUID, purchase: Purchase) -> str:
+    return f"purchase:{account_id}:{purchase.idempotency_key}"
 
 
 def new_subscription(
@@ -131,16 +170,13 @@ def new_subscription(
 def _first_charge(
     plan: Plan, subscription: Subscription, purchase: Purchase
 ) -> ledger.ChargeRequest:
-    price = (
-        plan.intro_price_minor if plan.intro_price_minor is not None else plan.renewal_price_minor
-    )
     return ledger.ChargeRequest(
         kind="initial",
-        amount=Money(price, plan.currency),
+        amount=_first_price(plan),
         period_number=1,
         first_paid=True,
         description=f"{plan.name}, first {plan.period}",
         period_start=subscription.current_period_start,
         period_end=subscription.current_period_end,
-        idempotency_key=f"purchase:{subscription.account_id}:{purchase.idempotency_key}",
+        idempotency_key=_first_key(subscription.account_id, purchase),
     )

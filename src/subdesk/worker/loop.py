@@ -15,6 +15,7 @@ from subdesk.db import Database
 from subdesk.licensing.devices import cull_stale
 from subdesk.notifications.smtp import SmtpSender, deliver_pending
 from subdesk.notifications.webhooks import deliver_due
+from subdesk.subscriptions import checkout
 from subdesk.worker.notices import run_notices
 from subdesk.worker.renewals import run_pass
 
@@ -62,6 +63,9 @@ def one_pass(database: Database, runtime: Runtime, sender: SmtpSender) -> Counte
     refunds = reconcile_refunds(database, runtime)
     if refunds:
         outcomes["refunds_reconciled"] = refunds
+    purchases = checkout.reconcile(database, runtime)
+    if purchases:
+        outcomes["purchases_reconciled"] = purchases
     outcomes.update(run_notices(database, runtime))
     culled = _cull_stale_devices(database, runtime)
     if culled:

@@ -239,7 +239,7 @@ def _start(
         charge=charge,
         now=work.now,
     )
-    subscription.next_action_at = work.now + charge_attempts.LEASE
+    subscription.next_action_at = work.now + charge_attempts.lease_of(work.settings)
     asked.attempts.append(attempt)
     return CHARGING
 
@@ -247,17 +247,17 @@ def _start(
 def _record(database: Database, runtime: Runtime, asked: Asked, careful: bool) -> Counter[str]:
     """Step 3: lock the subscriptions again and act on each answer."""
     outcomes: Counter[str] = Counter()
-    by_subscription = {
-        attempt.subscription_id: (attempt, answer)
-        for attempt, answer in zip(asked.attempts, asked.answers, strict=True)
-    }
+    by_subscription: dict[uuid.UUID, tuple[OpenAttempt, ChargeAnswer | ChargeFound | None]] = {}
+    for attempt, answer in zip(asked.attempts, asked.answers, strict=True):
+        if attempt.subscription_id is not None:  # renewals only; purchases are a checkout's
+            by_subscription[attempt.subscription_id] = (attempt, answer)
     with database.transaction() as session:
         work = Work(session, runtime, SYSTEM)
         claim = claims.lock(session, list(by_subscription))
         held = preload(session, claim.rows)
         index_of = {row.id: index for index, row in enumerate(claim.rows)}
-        for attempt, answer in by_subscription.values():  # in the order they were claimed
-            index = index_of[attempt.subscription_id]
+        for subscription_id, (attempt, answer) in by_subscription.items():  # as claimed
+            index = index_of[subscription_id]
             settling = partial(settle_answer, work, claim.rows[index], attempt, answer)
             outcomes[_each(work, claim, index, careful, settling)] += 1
         claims.write_back(session, claim)
@@ -273,7 +273,15 @@ def settle_answer(
 ) -> str:
     """Act on what the processor answered one attempt (the subscription's row locked)."""
     if not charge_attempts.settle(work.session, attempt.id, answer, work.now):
-        return "settled_elsewhere"  # that process records the rest
+        if (
+            isinstance(answer, Charge)
+            and charge_attempts.recorded_charge(work.session, attempt.id) != answer.charge_id
+        ):
+            # Taken for lost and settled otherwise while this answer was on its way (a call
+            # that outlived the lease): the charge is not kept.
+            refund_unwanted_charge(work, subscription, answer, attempt.id)
+            return "refunded_late"
+        return "settled_elsewhere"  # that process recorded the rest
     if isinstance(answer, GatewayUnavailable):
         subscription.next_action_at = work.now  # the reconciler asks the processor first
         return "unknown"
@@ -320,7 +328,8 @@ def reconcile_charges(database: Database, runtime: Runtime, limit: int = 500) ->
     """Learn from the processor what became of every attempt whose answer was lost (by its
     reference, which outlives the idempotency key), and act on it as on a fresh answer."""
     with database.reading() as session:
-        lost = charge_attempts.lost(session, runtime.clock.now(), limit)
+        lease = charge_attempts.lease_of(runtime.settings)
+        lost = charge_attempts.lost(session, runtime.clock.now(), lease, limit)
     if not lost:
         return Counter()
     found: list[ChargeAnswer | ChargeFound | None] = []

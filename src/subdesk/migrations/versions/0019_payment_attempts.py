@@ -26,9 +26,10 @@ def upgrade() -> None:
         "payment_attempts",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("account_id", sa.Uuid(), nullable=False),
-        sa.Column("subscription_id", sa.Uuid(), nullable=False),
+        sa.Column("subscription_id", sa.Uuid(), nullable=True),
         sa.Column("payment_method_id", sa.Uuid(), nullable=True),
         sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("intent", sa.JSON(), nullable=True),
         sa.Column("period_number", sa.Integer(), nullable=False),
         sa.Column("amount_minor", sa.Integer(), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
@@ -65,6 +66,14 @@ def upgrade() -> None:
         sqlite_where=OPEN_ATTEMPT,
         postgresql_where=OPEN_ATTEMPT,
     )
+    op.create_index(
+        "uq_payment_attempts_open_key",
+        "payment_attempts",
+        ["payment_key"],
+        unique=True,
+        sqlite_where=OPEN_ATTEMPT,
+        postgresql_where=OPEN_ATTEMPT,
+    )
     with op.batch_alter_table("refunds") as batch:
         batch.add_column(
             sa.Column("status", sa.String(length=20), nullable=False, server_default="succeeded")
@@ -84,6 +93,7 @@ def downgrade() -> None:
     with op.batch_alter_table("refunds") as batch:
         batch.alter_column("gateway_refund_id", existing_type=sa.String(length=100), nullable=False)
         batch.drop_column("status")
+    op.drop_index("uq_payment_attempts_open_key", table_name="payment_attempts")
     op.drop_index("uq_payment_attempts_open_period", table_name="payment_attempts")
     op.drop_index("ix_payment_attempts_state_updated_at", table_name="payment_attempts")
     op.drop_index(op.f("ix_payment_attempts_account_id"), table_name="payment_attempts")
