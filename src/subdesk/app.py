@@ -16,6 +16,7 @@ from subdesk.agent.api import router as agent_api_router
 from subdesk.agent.app import install_agent
 from subdesk.agent.errors import error_page
 from subdesk.billing.api import router as billing_router
+from subdesk.billing.events_api import router as processor_events_router
 from subdesk.body_limit import BodyLimit
 from subdesk.catalog.api import router as catalog_router
 from subdesk.channels.partners.api import router as partners_router
@@ -70,6 +71,7 @@ def create_app(
         accounts_router,
         catalog_router,
         billing_router,
+        processor_events_router,
         subscriptions_router,
         licensing_router,
         partners_router,

@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     gateway: Literal["sandbox", "stripe"] = "sandbox"
     stripe_api_key: SecretStr | None = None
     stripe_api_base: str = "https://api.stripe.com"
+    # The signing secret of the webhook endpoint Stripe sends events to (whsec_...).
+    stripe_webhook_secret: SecretStr | None = None
     # How long one request to the processor may take before its outcome counts as unknown.
     gateway_timeout_seconds: float = 30.0
     token_ttl_days: int = 30

@@ -139,8 +139,14 @@ def card_label(method: PaymentMethod) -> str:
     return f"{method.brand.title()} •••• {method.last4}"
 
 
+def taken_back(payment: Payment) -> int:
+    """What the customer has of a payment back: refunded, or held by an open or lost dispute."""
+    return payment.refunded_minor + payment.disputed_minor
+
+
 def refundable(payment: Payment) -> int:
-    return payment.amount_minor - payment.refunded_minor
+    """What is left of a payment to refund."""
+    return payment.amount_minor - taken_back(payment)
 
 
 def refund(

@@ -2,8 +2,9 @@
 their outcome recorded in a second short transaction, and finished by the worker if lost.
 
 A refund's amount is reserved on its payment with one conditional UPDATE
-(`refunded_minor + amount <= amount_minor`), so parallel refunds of one payment
-never add up past its capture, whatever each of them read before. The refund's
+(`refunded_minor + disputed_minor + amount <= amount_minor`), so parallel refunds
+of one payment, and its disputes, never add up past its capture, whatever each of
+them read before. The refund's
 row is its intent; its id travels to the processor as the refund's reference,
 and its idempotency key is stable for the intent, so a retry resumes it.
 """
@@ -95,7 +96,8 @@ def _reserve(work: Work, payment: Payment, amount: int) -> int:
         statement = (
             update(table)
             .where(
-                table.c.id == payment.id, table.c.refunded_minor + amount <= table.c.amount_minor
+                table.c.id == payment.id,
+                table.c.refunded_minor + table.c.disputed_minor + amount <= table.c.amount_minor,
             )
             .values(refunded_minor=table.c.refunded_minor + amount)
             .returning(table.c.refunded_minor)
@@ -104,7 +106,7 @@ def _reserve(work: Work, payment: Payment, amount: int) -> int:
         if total is not None:
             set_committed_value(payment, "refunded_minor", total)
             return int(total)
-    left = payment.amount_minor - _current_refunded(work, payment)
+    left = _left(work, payment)
     raise Conflict(
         f"At most {left} can be refunded of this payment.",
         code="refund_exceeds_captured",
@@ -112,9 +114,11 @@ def _reserve(work: Work, payment: Payment, amount: int) -> int:
     )
 
 
-def _current_refunded(work: Work, payment: Payment) -> int:
-    query = select(_PAYMENTS.c.refunded_minor).where(_PAYMENTS.c.id == payment.id)
-    return int(work.session.execute(query).scalar_one())
+def _left(work: Work, payment: Payment) -> int:
+    """What can still be refunded of the payment, as committed now."""
+    table = _PAYMENTS
+    query = select(table.c.amount_minor - table.c.refunded_minor - table.c.disputed_minor)
+    return int(work.session.execute(query.where(table.c.id == payment.id)).scalar_one())
 
 
 def send_refund(runtime: Runtime, call: RefundCall, database: Database) -> str:
@@ -134,16 +138,17 @@ def send_refund(runtime: Runtime, call: RefundCall, database: Database) -> str:
         return refund_succeeded(Work(session, runtime, SYSTEM), call.refund_id, receipt)
 
 
-def _locked_pending(work: Work, refund_id: uuid.UUID) -> Refund | None:
+def _locked(work: Work, refund_id: uuid.UUID, *statuses: str) -> Refund | None:
+    """The refund, row-locked, if it is in one of `statuses`."""
     query = select(Refund).where(Refund.id == refund_id).with_for_update()
     row = work.session.scalars(query).one_or_none()
-    return row if row is not None and row.status == "pending" else None
+    return row if row is not None and row.status in statuses else None
 
 
 def refund_succeeded(work: Work, refund_id: uuid.UUID, receipt: RefundReceipt) -> str:
-    row = _locked_pending(work, refund_id)
+    row = _locked(work, refund_id, "pending")
     if row is None:
-        return "done"  # recorded already (a second sender, or the reconciler)
+        return "done"  # recorded already (a second sender, the reconciler, an event)
     row.status, row.gateway_refund_id = "succeeded", receipt.refund_id
     money = Money(row.amount_minor, row.currency)
     _audit(work, row, "refund.succeeded", {"status": "succeeded", **money.as_dict()})
@@ -159,11 +164,15 @@ def refund_succeeded(work: Work, refund_id: uuid.UUID, receipt: RefundReceipt) -
     return "succeeded"
 
 
-def refund_failed(work: Work, refund_id: uuid.UUID, why: str) -> str:
-    """The processor refused: the reservation is released, and the refund shows as failed."""
-    row = _locked_pending(work, refund_id)
+def refund_failed(
+    work: Work, refund_id: uuid.UUID, why: str, *, after_success: bool = False
+) -> str:
+    """The processor refused (or, `after_success`, reports that a refund it had made failed
+    after all): the reservation is released, and the refund shows as failed."""
+    row = _locked(work, refund_id, "pending", *(("succeeded",) if after_success else ()))
     if row is None:
         return "done"
+    before = row.status
     row.status = "failed"
     table = _PAYMENTS
     work.session.execute(
@@ -171,11 +180,13 @@ def refund_failed(work: Work, refund_id: uuid.UUID, why: str) -> str:
         .where(table.c.id == row.payment_id)
         .values(refunded_minor=table.c.refunded_minor - row.amount_minor)
     )
-    _audit(work, row, "refund.failed", {"status": "failed", "why": why[:200]})
+    _audit(work, row, "refund.failed", {"status": "failed", "why": why[:200]}, before)
     return "failed"
 
 
-def _audit(work: Work, row: Refund, action: str, after: dict[str, object]) -> None:
+def _audit(
+    work: Work, row: Refund, action: str, after: dict[str, object], before: str = "pending"
+) -> None:
     record(
         work.session,
         actor=work.actor,
@@ -183,7 +194,7 @@ def _audit(work: Work, row: Refund, action: str, after: dict[str, object]) -> No
         entity=("refund", row.id),
         account_id=row.account_id,
         subscription_id=row.subscription_id,
-        before={"status": "pending"},
+        before={"status": before},
         after=after,
         now=work.now,
     )

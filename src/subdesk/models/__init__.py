@@ -3,7 +3,14 @@
 from subdesk.models.accounts import Account, ApiToken, PasswordReset, PaymentMethod
 from subdesk.models.audit import AuditEvent, IdempotencyRecord
 from subdesk.models.base import Base
-from subdesk.models.billing import Invoice, Payment, PaymentAttempt, Refund
+from subdesk.models.billing import (
+    Dispute,
+    Invoice,
+    Payment,
+    PaymentAttempt,
+    ProcessorEvent,
+    Refund,
+)
 from subdesk.models.catalog import Disclosure, Plan, Product, Service, product_services
 from subdesk.models.declarations import CancellationDeclaration
 from subdesk.models.help import HelpArticle
@@ -49,7 +56,9 @@ __all__ = [
     "OfficialDomain",
     "OfficialPhone",
     "OutboxEmail",
+    "Dispute",
     "Payment",
+    "ProcessorEvent",
     "PaymentAttempt",
     "Partner",
     "PartnerKey",

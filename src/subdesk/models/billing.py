@@ -79,6 +79,8 @@ class Payment(Base):
     first_paid: Mapped[bool]
     amount_minor: Mapped[int]
     refunded_minor: Mapped[int] = mapped_column(default=0)
+    # Taken back by open and lost disputes: refunded + disputed never exceed the amount.
+    disputed_minor: Mapped[int] = mapped_column(default=0, server_default="0")
     currency: Mapped[str] = mapped_column(String(3))
     gateway_charge_id: Mapped[str] = mapped_column(String(100))
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -129,3 +131,37 @@ class Invoice(Base):
     period_start: Mapped[datetime]
     period_end: Mapped[datetime]
     issued_at: Mapped[datetime]
+
+
+class Dispute(Base):
+    """A chargeback the processor reported: open while the bank decides, then won or lost.
+    `counted_minor` is what it takes of the payment while open or lost (never more than the
+    payment had left), kept in the payment's `disputed_minor`."""
+
+    __tablename__ = "disputes"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    gateway_dispute_id: Mapped[str] = mapped_column(String(100), unique=True)
+    payment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payments.id"), index=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), index=True)
+    subscription_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("subscriptions.id"))
+    amount_minor: Mapped[int]
+    counted_minor: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str] = mapped_column(String(60))
+    status: Mapped[str] = mapped_column(String(20))  # open | won | lost
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("support_cases.id"))
+    opened_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+
+class ProcessorEvent(Base):
+    """An event a processor sent (its webhook), kept by id so a replay changes nothing."""
+
+    __tablename__ = "processor_events"
+
+    gateway: Mapped[str] = mapped_column(String(20), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    type: Mapped[str] = mapped_column(String(80))
+    outcome: Mapped[str] = mapped_column(String(40))
+    received_at: Mapped[datetime]

@@ -115,7 +115,7 @@ def _facts(payment: Payment, main: Payment, plan: Plan, subscription: Subscripti
     # An upgrade's prorated charge shares the guarantee of the charge it topped up.
     return ChargeFacts(
         captured=payment.amount_minor,
-        already_refunded=payment.refunded_minor,
+        already_refunded=ledger.taken_back(payment),
         captured_at=main.captured_at,
         first_paid=main.first_paid,
         period=Period(plan.period),

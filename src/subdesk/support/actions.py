@@ -152,7 +152,7 @@ def refund_room(work: Work, account_id: uuid.UUID, subscription_id: uuid.UUID) -
         (
             item.payment,
             policy_allowance(
-                item.amount, item.basis is RefundBasis.PRO_RATA, item.payment.refunded_minor
+                item.amount, item.basis is RefundBasis.PRO_RATA, ledger.taken_back(item.payment)
             ),
             item.basis.value,
         )
