@@ -144,6 +144,35 @@ def settle(
     return bool(session.connection().execute(statement).rowcount)
 
 
+def held_for_customer(
+    session: Session, subscription_id: uuid.UUID, period_number: int
+) -> OpenAttempt | None:
+    """The renewal attempt of this period the bank holds for the customer's authentication."""
+    query = (
+        select(_ATTEMPTS.c.id, _ATTEMPTS.c.payment_key)
+        .add_columns(_ATTEMPTS.c.amount_minor, _ATTEMPTS.c.currency)
+        .where(_ATTEMPTS.c.subscription_id == subscription_id)
+        .where(_ATTEMPTS.c.period_number == period_number)
+        .where(_ATTEMPTS.c.state == "requires_action")
+        .order_by(_ATTEMPTS.c.created_at.desc())
+        .limit(1)
+    )
+    row = session.connection().execute(query).first()
+    if row is None:
+        return None
+    return OpenAttempt(row[0], subscription_id, period_number, row[1], "", Money(row[2], row[3]))
+
+
+def reopen(session: Session, attempt_id: uuid.UUID, now: datetime) -> bool:
+    """Open a held attempt again (`unknown`): what the processor says of it now is recorded."""
+    statement = (
+        update(_ATTEMPTS)
+        .where(_ATTEMPTS.c.id == attempt_id, _ATTEMPTS.c.state == "requires_action")
+        .values(state="unknown", updated_at=now)
+    )
+    return bool(session.connection().execute(statement).rowcount)
+
+
 def recorded_charge(session: Session, attempt_id: uuid.UUID) -> str | None:
     """The charge an attempt was settled with, if it was settled as succeeded."""
     query = select(_ATTEMPTS.c.gateway_charge_id).where(

@@ -126,6 +126,29 @@ def payment_failed(
     )
 
 
+def authentication_needed(
+    work: Work, subscription: SubscriptionState, plan: Plan, amount: Money
+) -> None:
+    """The bank wants the customer to confirm the renewal payment: where, and by when."""
+    account = _account(work, subscription)
+    if account is None or subscription.grace_ends_at is None:
+        return
+    context = {
+        "plan": plan.name,
+        "amount": money(amount),
+        "grace_ends": day(subscription.grace_ends_at),
+        "link": f"{work.settings.public_url}/account/subscriptions/{subscription.id}/authenticate",
+    }
+    queue_email(
+        work,
+        account,
+        "authentication_needed",
+        context,
+        dedupe_key=f"authentication_needed:{subscription.id}:{subscription.period_number}",
+        subscription_id=subscription.id,
+    )
+
+
 def cancellation_confirmed(
     work: Work, subscription: Subscription, plan: Plan, cancellation: Cancellation
 ) -> None:

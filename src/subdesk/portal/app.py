@@ -17,6 +17,7 @@ from subdesk.logs import install_redaction
 from subdesk.portal import (
     account,
     auth,
+    authenticate,
     billing,
     buy,
     cancel,
@@ -85,6 +86,7 @@ def install_portal(app: FastAPI, runtime: Runtime) -> None:
     install_redaction()
     modules = (
         pages,
+        authenticate,
         help_center,
         auth,
         account,

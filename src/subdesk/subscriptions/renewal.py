@@ -75,7 +75,9 @@ def renew(work: Work, subscription: SubscriptionState) -> RenewalOutcome:
     plan, before = term.plan, snapshot(subscription)
     try:
         captured, card = _charge(work, subscription, term)
-    except (CardDeclined, AuthenticationRequired, GatewayUnavailable) as failure:
+    except AuthenticationRequired as needed:
+        return _awaiting_authentication(work, subscription, plan, before, needed)
+    except (CardDeclined, GatewayUnavailable) as failure:
         return _failed(work, subscription, plan, before, failure)
     subscription.status = next_status(status, TRANSITION_ON_SUCCESS[status]).value
     subscription.plan_id, subscription.pending_plan_id = plan.id, None
@@ -272,6 +274,36 @@ def _failed(
     if plan_next.retries_left == 0 and work.now >= plan_next.grace_ends_at:
         expire(work, subscription, reason="grace period over")
     return RenewalOutcome(False, decline_code=decline, hard_decline=hard)
+
+
+AUTHENTICATION_REQUIRED = "authentication_required"
+
+
+def _awaiting_authentication(
+    work: Work,
+    subscription: SubscriptionState,
+    plan: Plan,
+    before: dict[str, object],
+    needed: AuthenticationRequired,
+) -> RenewalOutcome:
+    """The bank asks the customer to confirm the renewal (SCA): not a failure of the card,
+    and no retry would pass it. The subscription waits in its grace period, where it stays
+    protected, for the customer to confirm in the portal; unconfirmed, it then expires."""
+    status = Status(subscription.status)
+    if status is not Status.PAST_DUE:
+        subscription.status = next_status(status, Transition.PAYMENT_FAILED).value
+    grace_ends = subscription.current_period_end + work.runtime.dunning.grace
+    subscription.grace_ends_at, subscription.retries_left = grace_ends, 0
+    subscription.next_action_at = max(grace_ends, work.now)
+    subscription.updated_at = work.now
+    audit_change(
+        work, subscription, "subscription.authentication_required", before,
+        reason=AUTHENTICATION_REQUIRED,
+    )  # fmt: skip
+    webhooks.emit(work, "payment.action_required", event_data(subscription))
+    amount = price_of_next_period(work, subscription, plan)
+    messages.authentication_needed(work, subscription, plan, amount)
+    return RenewalOutcome(False, decline_code=AUTHENTICATION_REQUIRED)
 
 
 def roll_provider_period(work: Work, subscription: SubscriptionState) -> None:

@@ -27,6 +27,7 @@ import logging
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -36,7 +37,7 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from subdesk.audit.log import SYSTEM
+from subdesk.audit.log import SYSTEM, Actor, record
 from subdesk.billing import charge_attempts
 from subdesk.billing.batch import AnsweredGateway, Pacer, charge_all
 from subdesk.billing.charge_attempts import OpenAttempt
@@ -48,9 +49,12 @@ from subdesk.billing.gateway import (
 )
 from subdesk.context import Runtime, Work
 from subdesk.db import Database, savepoint
+from subdesk.errors import Conflict, PaymentFailed
 from subdesk.models import Account, PaymentMethod
+from subdesk.subscriptions import repository
 from subdesk.subscriptions.channels import STORES, Channel
 from subdesk.subscriptions.renewal import (
+    AUTHENTICATION_REQUIRED,
     end_at_period_end,
     expire,
     refund_unwanted_charge,
@@ -116,7 +120,7 @@ def act(work: Work, subscription: SubscriptionState) -> str:
         roll_provider_period(work, subscription)
         return "renewed"
     if step is Step.RENEW:
-        return "renewed" if renew(work, subscription).renewed else "payment_failed"
+        return _renewal(work, subscription)
     if step is Step.END:
         end_at_period_end(work, subscription)
         return "ended"
@@ -126,6 +130,14 @@ def act(work: Work, subscription: SubscriptionState) -> str:
     past_due = subscription.status == Status.PAST_DUE
     subscription.next_action_at = subscription.grace_ends_at if past_due else None
     return "nothing"
+
+
+def _renewal(work: Work, subscription: SubscriptionState) -> str:
+    outcome = renew(work, subscription)
+    if outcome.renewed:
+        return "renewed"
+    waiting = outcome.decline_code == AUTHENTICATION_REQUIRED
+    return "awaiting_authentication" if waiting else "payment_failed"
 
 
 @dataclass(slots=True)
@@ -305,7 +317,7 @@ def settle_answer(
     recording = Work(
         work.session, replace(work.runtime, gateway=answered), work.actor, cache=work.cache
     )
-    return act(recording, subscription)
+    return _renewal(recording, subscription)  # what the attempt was made for, whatever is due
 
 
 def _each(work: Work, claim: Claim, index: int, careful: bool, action: Callable[[], str]) -> str:
@@ -340,3 +352,47 @@ def reconcile_charges(database: Database, runtime: Runtime, limit: int = 500) ->
             found.append(unreachable)
     outcomes = _record(database, runtime, Asked(lost, found, Counter()), careful=True)
     return Counter({f"reconciled_{k}": v for k, v in outcomes.items()})
+
+
+def confirm_authentication(
+    database: Database, runtime: Runtime, account_id: uuid.UUID, subscription_id: uuid.UUID
+) -> str:
+    """The customer confirmed with their bank the renewal payment it held (3-D Secure): the
+    waiting attempt is asked after again, and recorded as any answer; returns the outcome."""
+    with database.transaction() as session:
+        work = Work(session, runtime, Actor.customer(account_id))
+        subscription = repository.get_owned(session, account_id, subscription_id, lock=True)
+        attempt = charge_attempts.held_for_customer(
+            session, subscription.id, subscription.period_number + 1
+        )
+        if attempt is None or not charge_attempts.reopen(session, attempt.id, work.now):
+            raise Conflict(
+                "No payment of this subscription waits for your confirmation.",
+                code="nothing_to_confirm",
+            )
+        record(
+            session, actor=work.actor, action="payment.authentication_confirmed",
+            entity=("payment_attempt", attempt.id), account_id=account_id,
+            subscription_id=subscription.id, before={"state": "requires_action"},
+            after={"state": "unknown"}, now=work.now,
+        )  # fmt: skip
+    authenticate = getattr(runtime.gateway, "authenticate", None)
+    if callable(authenticate):  # the sandbox stands in for the bank's page
+        with suppress(PaymentFailed):
+            authenticate(str(attempt.id))
+    try:
+        answer: ChargeAnswer | ChargeFound | None = runtime.gateway.find_charge(str(attempt.id))
+    except GatewayUnavailable as unreachable:
+        answer = unreachable
+    outcomes = _record(database, runtime, Asked([attempt], [answer], Counter()), careful=True)
+    return next(iter(outcomes), "unknown")
+
+
+def held_payment(
+    work: Work, account_id: uuid.UUID, subscription_id: uuid.UUID
+) -> OpenAttempt | None:
+    """The customer's renewal payment the bank holds for their confirmation, if any."""
+    subscription = repository.get_owned(work.session, account_id, subscription_id)
+    return charge_attempts.held_for_customer(
+        work.session, subscription.id, subscription.period_number + 1
+    )
