@@ -29,6 +29,7 @@ _SEPARATOR = r"(?:\s++|[^\w\s]|_){1,6}"
 # A run starts with a real digit, so the search skips ahead to digits quickly.
 _RUN = re.compile(rf"[0-9](?:[0-9OolI]*(?:[0-9]|[OolI](?![A-Za-z])))?(?:{_SEPARATOR}{_GROUP})*")
 _GROUP_ONLY = re.compile(_GROUP)
+_DIGIT = re.compile("[0-9]")
 _PLAIN_SEPARATORS = frozenset(" -.()/+\t\n\r\u2010\u2011\u2012\u2013\u2014\u2212")
 _OUTER_TAGS = re.compile(r"^<[^>]*>|<[^>]*>$")
 MAX_GROUPS = 12  # a span of more groups than this is not one number
@@ -36,6 +37,9 @@ MAX_GROUPS = 12  # a span of more groups than this is not one number
 # (each counted once per page). The 1 MB corpus page asks about 53 and splits about 400.
 MAX_CANDIDATES = 1000
 MAX_GROUPS_READ = 20_000
+# One run of digit groups is read up to this many characters (a few lines of numbers are
+# a few hundred); a longer one ends the reading of the page's numbers.
+MAX_RUN = 50_000
 CACHED_RUN = 64  # runs up to this long are cached across pages; a cache of longer ones
 # would keep whole pages alive
 SNIPPET = 45
@@ -107,13 +111,20 @@ def find_numbers(raw: str, folded: Folded, regions: tuple[str, ...]) -> list[Fou
 
 
 def _spans(text: str, reader: _Reader) -> Iterator[tuple[Parsed, int, int]]:
-    for run in _RUN.finditer(text):
-        base = run.start()
-        if run.end() - base < 7:
+    position = 0
+    while (digit := _DIGIT.search(text, position)) is not None:
+        base = digit.start()
+        run = _RUN.match(text, base, base + MAX_RUN)
+        position = run.end()  # type: ignore[union-attr]
+        if position - base < 7:
             continue  # too short to hold seven digits
         plus = text[max(0, base - 2) : base].rstrip(" ").endswith("+")
-        for parsed, start, end in reader.numbers_in_run(run.group(), plus):
+        overlong = position > base + MAX_RUN - 16 and base + MAX_RUN < len(text)
+        reader.cut = reader.cut or overlong
+        for parsed, start, end in reader.numbers_in_run(text[base:position], plus):
             yield parsed, base + start, base + end
+        if overlong:
+            return  # a run of digit groups this long is no page of numbers: read no further
 
 
 _Spans = tuple[tuple[Parsed, int, int], ...]
