@@ -135,6 +135,7 @@ _REQUEST = re.compile(
     r"|connect|open|kaufen|bezahlen|zahlen|senden|geben|installieren|herunterladen|erlauben"
     r"|verbinden|öffnen)",
 )
+_SENTENCE_STOP = re.compile(r"[.!?\n]")
 SNIPPET = 60
 NEAR = 80  # how far from a number its words count
 WINDOW = 200  # the longest a phrase can be (the patterns reach about 140 characters)
@@ -230,9 +231,12 @@ def _sentence(lower: str, start: int, end: int) -> tuple[str, str]:
     """The rest of the sentence before and after a match (at most NEAR characters each)."""
     before = lower[max(0, start - NEAR) : start]
     after = lower[end : end + NEAR]
-    cut = max(before.rfind(stop) for stop in ".!?\n")
-    ends = [at for at in (after.find(stop) for stop in ".!?\n") if at != -1]
-    return before[cut + 1 :], after[: min(ends)] if ends else after
+    last_stop = _SENTENCE_STOP.search(before[::-1])
+    first_stop = _SENTENCE_STOP.search(after)
+    return (
+        before[len(before) - last_stop.start() :] if last_stop else before,
+        after[: first_stop.start()] if first_stop else after,
+    )
 
 
 @lru_cache(maxsize=16384)
