@@ -23,9 +23,10 @@ _URL_TAIL = re.compile(r"(?::\d{1,5})?(?:[/?#][^\s<>\"'\]{}|\\^`]*)?")
 _URL_STARTS = ("http://", "https://", "HTTP://", "HTTPS://", "www.", "WWW.")
 # Each mark is looked for only where a label follows it, and an @ only between an address's
 # characters and a host name (the names after @s do not overlap), so runs of marks that
-# start nothing cost no Python step.
+# start nothing cost no Python step (the @ comes first in its pattern, so the search
+# skips from @ to @).
 _URL_MARKS = tuple((mark, re.compile(re.escape(mark) + rf"(?={_LABEL})")) for mark in _URL_STARTS)
-_AT = re.compile(rf"(?<=[\w.%+-])@(?=(?:{_LABEL})++[^\W\d_]{{2,24}}+(?![\w@-]))")
+_AT = re.compile(rf"@(?<=[\w.%+-]@)(?=(?:{_LABEL})++[^\W\d_]{{2,24}}+(?![\w@-]))")
 _LOCAL_PART_REVERSED = re.compile(r"[\w.%+-]{1,64}")  # read backwards from the @
 _TOP_LEVEL = re.compile(r"\.[^\W\d_]{2}")
 _HOST_CHARS = re.compile(r"[\w.-]*")
