@@ -29,7 +29,6 @@ _SEPARATOR = r"(?:\s++|[^\w\s]|_){1,6}"
 # A run starts with a real digit, so the search skips ahead to digits quickly.
 _RUN = re.compile(rf"[0-9](?:[0-9OolI]*(?:[0-9]|[OolI](?![A-Za-z])))?(?:{_SEPARATOR}{_GROUP})*")
 _GROUP_ONLY = re.compile(_GROUP)
-_DIGIT = re.compile("[0-9]")
 _PLAIN_SEPARATORS = frozenset(" -.()/+\t\n\r\u2010\u2011\u2012\u2013\u2014\u2212")
 _OUTER_TAGS = re.compile(r"^<[^>]*>|<[^>]*>$")
 MAX_GROUPS = 12  # a span of more groups than this is not one number
@@ -112,10 +111,14 @@ def find_numbers(raw: str, folded: Folded, regions: tuple[str, ...]) -> list[Fou
 
 def _spans(text: str, reader: _Reader) -> Iterator[tuple[Parsed, int, int]]:
     position = 0
-    while (digit := _DIGIT.search(text, position)) is not None:
-        base = digit.start()
-        run = _RUN.match(text, base, base + MAX_RUN)
-        position = run.end()  # type: ignore[union-attr]
+    while position < len(text):
+        run = _RUN.search(text, position, position + MAX_RUN)
+        if run is None:
+            position += MAX_RUN
+            continue
+        base, position = run.span()
+        if position > run.endpos - 16:  # perhaps cut by the window: read it from its start
+            position = _RUN.match(text, base, base + MAX_RUN).end()  # type: ignore[union-attr]
         if position - base < 7:
             continue  # too short to hold seven digits
         plus = text[max(0, base - 2) : base].rstrip(" ").endswith("+")
