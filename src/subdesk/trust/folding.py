@@ -170,19 +170,18 @@ def _fold_long_run(run: str) -> tuple[str, tuple[int, ...]]:
 
 
 def _with_segments(text: str, shifting: list[int], original_length: int) -> Folded:
-    """Fold the characters that change the length, each in a segment of its own."""
+    """Fold the characters that change the length, each in a segment of its own; characters
+    side by side make one segment (an offset inside it maps to where they start), so a page
+    of them costs one step a run, not a step a character."""
     builder = _Builder(original_length)
     position, index, count = 0, 0, len(shifting)
     while index < count:
-        start = shifting[index]
+        start = end = shifting[index]
+        while index < count and shifting[index] == end:
+            index, end = index + 1, end + 1
         builder.keep(text[position:start], position)
-        folded, position = fold_char(text[start]), start + 1
-        while not folded and index + 1 < count and shifting[index + 1] == position:
-            if fold_char(text[position]):
-                break
-            index, position = index + 1, position + 1  # hidden characters fold away as one
-        builder.replace(folded, start, position - start)
-        index += 1
+        builder.replace("".join(map(fold_char, text[start:end])), start, end - start)
+        position = end
     builder.keep(text[position:], position)
     return builder.done()
 
