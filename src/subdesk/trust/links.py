@@ -26,7 +26,7 @@ _URL_STARTS = ("http://", "https://", "HTTP://", "HTTPS://", "www.", "WWW.")
 # start nothing cost no Python step (the @ comes first in its pattern, so the search
 # skips from @ to @).
 _URL_MARKS = tuple((mark, re.compile(re.escape(mark) + rf"(?={_LABEL})")) for mark in _URL_STARTS)
-_AT = re.compile(rf"@(?<=[\w.%+-]@)(?=(?:{_LABEL})++[^\W\d_]{{2,24}}+(?![\w@-]))")
+_AT = re.compile(rf"@(?<=[\w.%+-]@)(?=((?:{_LABEL})++[^\W\d_]{{2,24}}+)(?![\w@-]))")
 _LOCAL_PART_REVERSED = re.compile(r"[\w.%+-]{1,64}")  # read backwards from the @
 _TOP_LEVEL = re.compile(r"\.[^\W\d_]{2}")
 _HOST_CHARS = re.compile(r"[\w.-]*")
@@ -141,21 +141,29 @@ def find_links(raw: str) -> list[FoundLink]:
     found = _Found()
     hosts = _HostReader(raw)
     taken = _Taken()
-    for at in _AT.finditer(raw):
-        host_start = at.end()
-        end = hosts.end(host_start, bare=True)
-        if end is not None:
-            window = raw[max(0, at.start() - 64) : at.start()][::-1]
-            local_length = _LOCAL_PART_REVERSED.match(window).end()  # type: ignore[union-attr]
-            local_start = at.start() - local_length
-            local = raw[local_start : at.start()]
-            found.add("email", raw[local_start:end], raw[host_start:end], local, local_start)
-            taken.points.update((local_start, host_start))
+    _find_addresses(raw, taken, found)
     for mark, pattern in _URL_MARKS:
         _find_urls(raw, mark, pattern, hosts, taken, found)
         taken.settle()
     _find_bare_hosts(raw, hosts, taken, found)
     return found.links()
+
+
+def _find_addresses(raw: str, taken: _Taken, found: _Found) -> None:
+    """Email addresses, counted first as written (a page may repeat one thousands of times)."""
+    written: dict[tuple[str, str], list[int]] = {}  # (domain, local part) -> [offset, count]
+    for at in _AT.finditer(raw):
+        place, name = at.start(), at.group(1)
+        if len(name) > MAX_HOST:
+            continue
+        window = raw[max(0, place - 64) : place][::-1]
+        local_start = place - _LOCAL_PART_REVERSED.match(window).end()  # type: ignore[union-attr]
+        seen = written.setdefault((name, raw[local_start:place]), [local_start, 0])
+        seen[1] += 1
+        taken.points.update((local_start, place + 1))
+    for (name, local), (offset, count) in written.items():
+        as_found = raw[offset : offset + len(local) + 1 + len(name)]
+        found.add("email", as_found, name, local, offset, count)
 
 
 def _find_urls(
@@ -269,7 +277,9 @@ class _Found:
         self._first: dict[tuple[str, str, str], FoundLink] = {}
         self._counts: dict[tuple[str, str, str], int] = {}
 
-    def add(self, kind: str, as_found: str, name: str, local: str, offset: int) -> None:
+    def add(
+        self, kind: str, as_found: str, name: str, local: str, offset: int, times: int = 1
+    ) -> None:
         host = read_host(name)
         if host is None:
             return
@@ -277,9 +287,9 @@ class _Found:
         count = self._counts.get(key)
         if count is None:
             self._first[key] = FoundLink(kind, as_found, host, local.lower(), offset, 1)
-            self._counts[key] = 1
+            self._counts[key] = times
         else:
-            self._counts[key] = count + 1
+            self._counts[key] = count + times
 
     def links(self) -> list[FoundLink]:
         counted = [replace(link, count=self._counts[key]) for key, link in self._first.items()]
