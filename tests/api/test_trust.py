@@ -115,6 +115,24 @@ def test_a_page_over_one_megabyte_is_refused_with_413(trust: TestClient) -> None
     assert response.json()["error"]["field"] == "text"
 
 
+def test_a_body_over_the_request_limit_is_refused_with_413_and_the_error_body(
+    trust: TestClient,
+) -> None:
+    response = trust.post(
+        "/api/v1/trust/check",
+        content=b'{"text": "' + b"1 " * (3 * 1_048_576) + b'"}',
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert set(response.json()["error"]) == {"code", "message", "field"}
+    assert response.json()["error"]["code"] == "too_large"
+
+
+def test_a_megabyte_of_spaced_digits_is_checked_through_the_api(trust: TestClient) -> None:
+    page = ("1 8 8 8 5 5 5 0 1 4 3 " * (1_048_576 // 22 + 1))[:1_048_576]
+    assert check(trust, text=page)["verdict"] == "likely_scam"
+
+
 def test_a_page_of_exactly_one_megabyte_is_checked(trust: TestClient) -> None:
     page = (HELP_PAGE * (1_048_576 // len(HELP_PAGE) + 1))[:1_048_576]
     assert check(trust, text=page)["verdict"] == "official"

@@ -20,6 +20,7 @@ from functools import lru_cache
 
 _MARKUP = re.compile(r"(</?[A-Za-z!][^<>]{0,2000}>|&#?[A-Za-z0-9]{1,10};)")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+CACHED_RUN = 64  # longer runs are folded afresh: a cache of them would keep whole pages alive
 _TEL_HREF = re.compile(r"""href\s*=\s*["']?tel:([^"'>\s]+)""", re.IGNORECASE)
 # Cyrillic and Greek letters that pass for Latin ones (in numbers: O for 0, I and l for 1).
 _LOOKALIKES = dict(
@@ -136,7 +137,8 @@ def fold(raw: str) -> Folded:
     shifting: list[int] = []  # where characters stand that fold into more or fewer than one
 
     def plain(match: re.Match[str]) -> str:
-        folded, odd = _fold_run(match.group())
+        run = match.group()
+        folded, odd = _fold_run(run) if len(run) <= CACHED_RUN else _fold_long_run(run)
         if odd:
             shifting.extend(match.start() + index for index in odd)
         return folded
@@ -149,20 +151,37 @@ def fold(raw: str) -> Folded:
 
 @lru_cache(maxsize=16384)
 def _fold_run(run: str) -> tuple[str, tuple[int, ...]]:
+    """A short run folded (pages repeat their words, so short runs are cached)."""
+    return _fold_long_run(run)
+
+
+def _fold_long_run(run: str) -> tuple[str, tuple[int, ...]]:
     """A run folded character by character, except those that fold into more or fewer than
     one character: they stay as they are, and their places are returned for a second pass."""
-    odd = tuple(index for index, c in enumerate(run) if len(fold_char(c)) != 1)
-    return "".join(c if index in odd else fold_char(c) for index, c in enumerate(run)), odd
+    pieces, odd = [], []
+    for index, char in enumerate(run):
+        folded = fold_char(char)
+        if len(folded) == 1:
+            pieces.append(folded)
+        else:
+            pieces.append(char)
+            odd.append(index)
+    return "".join(pieces), tuple(odd)
 
 
 def _with_segments(text: str, shifting: list[int], original_length: int) -> Folded:
-    """Fold the characters that change the length, each in a segment of its own."""
+    """Fold the characters that change the length, each in a segment of its own; characters
+    side by side make one segment (an offset inside it maps to where they start), so a page
+    of them costs one step a run, not a step a character."""
     builder = _Builder(original_length)
-    position = 0
-    for start in shifting:
+    position, index, count = 0, 0, len(shifting)
+    while index < count:
+        start = end = shifting[index]
+        while index < count and shifting[index] == end:
+            index, end = index + 1, end + 1
         builder.keep(text[position:start], position)
-        builder.replace(fold_char(text[start]), start, 1)
-        position = start + 1
+        builder.replace("".join(map(fold_char, text[start:end])), start, end - start)
+        position = end
     builder.keep(text[position:], position)
     return builder.done()
 

@@ -9,10 +9,12 @@ side by side, so it is split into the longest spans `phonenumbers` accepts as va
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 from typing import NamedTuple
 
 import phonenumbers
@@ -30,6 +32,15 @@ _GROUP_ONLY = re.compile(_GROUP)
 _PLAIN_SEPARATORS = frozenset(" -.()/+\t\n\r\u2010\u2011\u2012\u2013\u2014\u2212")
 _OUTER_TAGS = re.compile(r"^<[^>]*>|<[^>]*>$")
 MAX_GROUPS = 12  # a span of more groups than this is not one number
+# What one page may cost: distinct digit strings asked of phonenumbers, and groups split
+# (each counted once per page). The 1 MB corpus page asks about 53 and splits about 400.
+MAX_CANDIDATES = 1000
+MAX_GROUPS_READ = 20_000
+# One run of digit groups is read up to this many characters (a few lines of numbers are
+# a few hundred); a longer one ends the reading of the page's numbers.
+MAX_RUN = 50_000
+CACHED_RUN = 64  # runs up to this long are cached across pages; a cache of longer ones
+# would keep whole pages alive
 SNIPPET = 45
 SNIPPETS = 10  # sightings of one number shown with the words around them
 CONTEXT = 80
@@ -83,17 +94,13 @@ class Parsed:
     toll_free: bool
 
 
-@dataclass(frozen=True, slots=True)
-class _Group:
-    digits: str
-    start: int  # in the folded text
-    end: int
-
-
 def find_numbers(raw: str, folded: Folded, regions: tuple[str, ...]) -> list[FoundNumber]:
-    """Every valid phone number in the page, one entry per E.164 number, first seen first."""
+    """Every valid phone number in the page, one entry per E.164 number, first seen first.
+
+    A page holding more candidates than one page may ask about (MAX_CANDIDATES digit
+    strings, MAX_GROUPS_READ groups) has only its first ones read."""
     found: dict[str, tuple[Parsed, list[Sighting]]] = {}
-    for parsed, start, end in _spans(folded.text, regions):
+    for parsed, start, end in _spans(folded.text, _Reader(regions)):
         sightings = found.setdefault(parsed.e164, (parsed, []))[1]
         sightings.append(_sighting(raw, folded, start, end, len(sightings) < SNIPPETS))
     return [
@@ -102,62 +109,165 @@ def find_numbers(raw: str, folded: Folded, regions: tuple[str, ...]) -> list[Fou
     ]
 
 
-def _spans(text: str, regions: tuple[str, ...]) -> Iterator[tuple[Parsed, int, int]]:
-    for run in _RUN.finditer(text):
-        base = run.start()
-        if run.end() - base < 7:
+def _spans(text: str, reader: _Reader) -> Iterator[tuple[Parsed, int, int]]:
+    position = 0
+    while position < len(text):
+        run = _RUN.search(text, position, position + MAX_RUN)
+        if run is None:
+            position += MAX_RUN
+            continue
+        base, position = run.span()
+        if position > run.endpos - 16:  # perhaps cut by the window: read it from its start
+            position = _RUN.match(text, base, base + MAX_RUN).end()  # type: ignore[union-attr]
+        if position - base < 7:
             continue  # too short to hold seven digits
         plus = text[max(0, base - 2) : base].rstrip(" ").endswith("+")
-        for parsed, start, end in _numbers_in_run(run.group(), plus, regions):
+        overlong = position > base + MAX_RUN - 16 and base + MAX_RUN < len(text)
+        reader.cut = reader.cut or overlong
+        for parsed, start, end in reader.numbers_in_run(text[base:position], plus):
             yield parsed, base + start, base + end
+        if overlong:
+            return  # a run of digit groups this long is no page of numbers: read no further
+
+
+_Spans = tuple[tuple[Parsed, int, int], ...]
+_Asked = dict[tuple[str, bool], "Parsed | None"]
+
+
+class _Reader:
+    """Reads the numbers of one page within a budget: at most MAX_CANDIDATES distinct digit
+    strings asked of phonenumbers and MAX_GROUPS_READ groups split, each counted once per
+    page (a page repeats its numbers), so a page of digits costs no more than a page of
+    words. What a page reads depends on the page alone, never on what the caches hold."""
+
+    def __init__(self, regions: tuple[str, ...], *, limited: bool = True) -> None:
+        self.regions = regions
+        self.limited = limited
+        self.asked: _Asked = {}
+        self.groups_left = MAX_GROUPS_READ
+        self.cut = False
+        self._runs: dict[tuple[str, bool], _Spans] = {}
+
+    def numbers_in_run(self, run: str, plus: bool) -> _Spans:
+        """The numbers in one run of digit groups, with their spans in the run.
+
+        `plus`: a + stands just before the run, so a number starting with it is international.
+        """
+        known = self._runs.get((run, plus))
+        if known is None:
+            known = self._runs[run, plus] = self._read_run(run, plus)
+        return known
+
+    def _read_run(self, run: str, plus: bool) -> _Spans:
+        if len(run) <= CACHED_RUN:
+            spans, asked, groups = _short_run(run, plus, self.regions)
+            if self._admit(asked, groups):
+                return spans
+        return tuple(_split(run, plus, self))
+
+    def _admit(self, asked: _Asked, groups: int) -> bool:
+        """Take a run read before, if reading it afresh would have stayed within the budget."""
+        new = sum(key not in self.asked for key in asked)
+        if self.limited and (groups > self.groups_left or len(self.asked) + new > MAX_CANDIDATES):
+            return False
+        self.asked.update(asked)
+        self.groups_left -= groups
+        return True
+
+    def allowed_groups(self) -> int:
+        return self.groups_left if self.limited else sys.maxsize
+
+    def spend_groups(self, read: int, *, more: bool) -> None:
+        """`read` groups were split; `more` stood in the run beyond what the budget let."""
+        self.groups_left -= read if self.limited else 0
+        self.cut = self.cut or more
+
+    def parse(self, digits: str, international: bool) -> Parsed | None:
+        key = (digits, international)
+        if key in self.asked:
+            return self.asked[key]
+        if self.limited and len(self.asked) >= MAX_CANDIDATES:
+            self.cut = True
+            return None
+        parsed = self.asked[key] = parse_digits(digits, international, self.regions)
+        return parsed
 
 
 @lru_cache(maxsize=16384)
-def _numbers_in_run(
-    run: str, plus: bool, regions: tuple[str, ...]
-) -> tuple[tuple[Parsed, int, int], ...]:
-    """The numbers in one run of digit groups, with their spans in the run (pages repeat runs).
-
-    `plus`: a + stands just before the run, so a number starting with it is international.
-    """
-    groups = [
-        _Group(m.group().translate(_SWAPS), m.start(), m.end()) for m in _GROUP_ONLY.finditer(run)
-    ]
-    return tuple(_split(("+ " if plus else "") + run, groups, regions, 2 if plus else 0))
+def _short_run(run: str, plus: bool, regions: tuple[str, ...]) -> tuple[_Spans, _Asked, int]:
+    """A short run read without a budget, with the digit strings it asked about and its
+    number of groups (pages repeat their numbers, and so do the pages people check)."""
+    reader = _Reader(regions, limited=False)
+    spans = tuple(_split(run, plus, reader))
+    return spans, reader.asked, len(_GROUP_ONLY.findall(run))
 
 
-def _split(
-    text: str, groups: list[_Group], regions: tuple[str, ...], shift: int
-) -> Iterator[tuple[Parsed, int, int]]:
-    """The longest valid numbers in a run of groups, left to right (`text` is the run with
-    `shift` characters before it)."""
+def _split(run: str, plus: bool, reader: _Reader) -> Iterator[tuple[Parsed, int, int]]:
+    """The longest valid numbers in a run of groups, left to right (each at most MAX_GROUPS
+    groups); only as many groups as the page's budget grants are read."""
+    text, shift = ("+ " + run, 2) if plus else (run, 0)
+    groups = _Groups.of(run, reader)
     first = 0
-    while first < len(groups):
-        for last in range(min(len(groups), first + MAX_GROUPS) - 1, first - 1, -1):
-            span = groups[first : last + 1]
-            parsed = _parse_span(text, span, regions, shift)
-            if parsed is not None:
-                yield parsed, span[0].start, span[-1].end
-                first = last + 1
-                break
-        else:
+    while first < len(groups.digits):
+        found = groups.longest_number(text, shift, first, reader)
+        if found is None:
             first += 1
+            continue
+        parsed, last = found
+        yield parsed, groups.starts[first], groups.ends[last]
+        first = last + 1
 
 
-def _parse_span(
-    text: str, span: list[_Group], regions: tuple[str, ...], shift: int
-) -> Parsed | None:
-    digits = "".join(g.digits for g in span)
-    if not 7 <= len(digits) <= 15:
+@dataclass(slots=True)
+class _Groups:
+    """The digit groups of a run, with running counts so a span is judged without joining."""
+
+    digits: list[str] = field(default_factory=list)  # O/o and I/l read as 0 and 1
+    starts: list[int] = field(default_factory=list)  # in the run
+    ends: list[int] = field(default_factory=list)
+    before: list[int] = field(default_factory=lambda: [0])  # digits before group i
+    colons: list[int] = field(default_factory=lambda: [0])  # gaps holding ":" up to group i
+
+    @classmethod
+    def of(cls, run: str, reader: _Reader) -> _Groups:
+        groups, allowed = cls(), reader.allowed_groups()
+        found = _GROUP_ONLY.finditer(run)
+        for match in islice(found, allowed):
+            start, end = match.span()
+            if groups.ends:
+                colon = ":" in run[groups.ends[-1] : start]
+                groups.colons.append(groups.colons[-1] + colon)
+            groups.digits.append(match.group().translate(_SWAPS))
+            groups.starts.append(start)
+            groups.ends.append(end)
+            groups.before.append(groups.before[-1] + end - start)
+        reader.spend_groups(len(groups.digits), more=next(found, None) is not None)
+        return groups
+
+    def longest_number(
+        self, text: str, shift: int, first: int, reader: _Reader
+    ) -> tuple[Parsed, int] | None:
+        """The longest valid number starting at group `first`, and its last group.
+
+        `text` is the run with `shift` characters before it (a + and a space)."""
+        head = self.digits[first]
+        start = self.starts[first] + shift
+        international = text[max(0, start - 3) : start].rstrip(" ").endswith("+")
+        national = not international and not head.startswith("0")
+        for last in range(min(len(self.digits), first + MAX_GROUPS) - 1, first - 1, -1):
+            length = self.before[last + 1] - self.before[first]
+            if length < 7:
+                return None
+            if length > 15 or self.colons[last] != self.colons[first]:
+                continue  # too long for a number, or a time of day
+            if national and len(head) >= 4 and last > first:
+                continue  # years and other counts before a dash, not the groups of a number
+            if national and not (length == 10 or (length == 11 and head[0] == "1")):
+                continue  # parse_digits reads no other national number
+            parsed = reader.parse("".join(self.digits[first : last + 1]), international)
+            if parsed is not None:
+                return parsed, last
         return None
-    start, end = span[0].start + shift, span[-1].end + shift
-    if ":" in text[start:end]:
-        return None  # times of day, not numbers
-    international = text[max(0, start - 3) : start].rstrip(" ").endswith("+")
-    national = not international and not digits.startswith("0")
-    if national and len(span[0].digits) >= 4 and len(span) > 1:
-        return None  # years and other counts before a dash, not the groups of a number
-    return parse_digits(digits, international, regions)
 
 
 @lru_cache(maxsize=65536)

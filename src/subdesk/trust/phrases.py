@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from subdesk.trust.folding import Folded
-from subdesk.trust.phones import Sighting
+from subdesk.trust.phones import SNIPPETS, Sighting
 
 _OFFICIAL = re.compile(
     r"official|toll[- ]?free|support|help ?line|hotline|help ?desk|customer (?:service|care)"
@@ -135,6 +135,7 @@ _REQUEST = re.compile(
     r"|connect|open|kaufen|bezahlen|zahlen|senden|geben|installieren|herunterladen|erlauben"
     r"|verbinden|öffnen)",
 )
+_SENTENCE_STOP = re.compile(r"[.!?\n]")
 SNIPPET = 60
 NEAR = 80  # how far from a number its words count
 WINDOW = 200  # the longest a phrase can be (the patterns reach about 140 characters)
@@ -146,7 +147,7 @@ class Hit:
 
     as_found: str
     offset: int  # in the page as given
-    snippet: str
+    snippet: str  # the words around it, for a page's first SNIPPETS hits (the ones shown)
 
 
 def presents_as_official(sighting: Sighting) -> bool:
@@ -195,8 +196,10 @@ def _hits(
     for start, end in spans:
         if start < reached:
             continue  # one sentence is one hit
-        if keep(lower[start:end], *_sentence(lower, start, end)):
-            snippet = " ".join(folded.text[max(0, start - SNIPPET) : end + SNIPPET].split())
+        before, after = lower[max(0, start - NEAR) : start], lower[end : end + NEAR]
+        if _kept(keep, before, lower[start:end], after):
+            words = folded.text[max(0, start - SNIPPET) : end + SNIPPET]
+            snippet = " ".join(words.split()) if len(found) < SNIPPETS else ""
             found.append(Hit(folded.text[start:end], folded.origin(start), snippet))
             reached = end
     return found
@@ -226,13 +229,17 @@ def _literal(word: str) -> re.Pattern[str]:
     return re.compile(re.escape(word))
 
 
-def _sentence(lower: str, start: int, end: int) -> tuple[str, str]:
-    """The rest of the sentence before and after a match (at most NEAR characters each)."""
-    before = lower[max(0, start - NEAR) : start]
-    after = lower[end : end + NEAR]
-    cut = max(before.rfind(stop) for stop in ".!?\n")
-    ends = [at for at in (after.find(stop) for stop in ".!?\n") if at != -1]
-    return before[cut + 1 :], after[: min(ends)] if ends else after
+@lru_cache(maxsize=16384)
+def _kept(keep: Callable[[str, str, str], bool], before: str, match: str, after: str) -> bool:
+    """`keep` asked about a match and the rest of its sentence on either side (`before` and
+    `after`: the NEAR characters around it). Pages repeat their sentences."""
+    last_stop = _SENTENCE_STOP.search(before[::-1])
+    first_stop = _SENTENCE_STOP.search(after)
+    return keep(
+        match,
+        before[len(before) - last_stop.start() :] if last_stop else before,
+        after[: first_stop.start()] if first_stop else after,
+    )
 
 
 @lru_cache(maxsize=16384)

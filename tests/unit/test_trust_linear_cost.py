@@ -1,0 +1,129 @@
+"""A 1 MB page built to be slow costs the trust check no more than three times a 1 MB page of
+the corpus's legitimate pages, both measured in the same run (CPU time, fastest of a few)."""
+
+from __future__ import annotations
+
+import random
+import signal
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+
+import pytest
+
+from subdesk.config import Settings
+from subdesk.trust.demo import demo_registry
+from subdesk.trust.evaluation import load_corpus
+from subdesk.trust.extract import read_page
+from subdesk.trust.rules import assess
+from subdesk.trust.service import MAX_PAGE_BYTES, guidance
+
+CORPUS = Path(__file__).resolve().parent.parent / "data" / "trust"
+MAX_RATIO = 3
+REPEATS = 3
+SETTINGS = Settings()
+GUIDANCE = guidance(SETTINGS)
+REGIONS = tuple(SETTINGS.trust_phone_regions)
+
+
+def one_megabyte(unit: str) -> str:
+    """`unit` repeated and cut at 1 MB of UTF-8 (whole characters)."""
+    encoded = (unit * (MAX_PAGE_BYTES // len(unit.encode()) + 1)).encode()[:MAX_PAGE_BYTES]
+    return encoded.decode("utf-8", errors="ignore")
+
+
+def random_units(make: Callable[[random.Random], str], seed: int) -> str:
+    chooser = random.Random(seed)
+    return "".join(make(chooser) for _ in range(MAX_PAGE_BYTES // 2))
+
+
+def spaced_digits(chooser: random.Random) -> str:
+    return f"{chooser.randrange(10)} "
+
+
+def digits_with_mixed_separators(chooser: random.Random) -> str:
+    return str(chooser.randrange(10)) + chooser.choice(" -.()/+_*{}⚚,;:\n\t")
+
+
+ADVERSARIAL: dict[str, Callable[[], str]] = {
+    "a.bc repeated": lambda: one_megabyte("a.bc"),
+    "space-separated digits": lambda: one_megabyte(random_units(spaced_digits, 1)),
+    "digits with mixed separators": lambda: one_megabyte(
+        random_units(digits_with_mixed_separators, 2)
+    ),
+    "long dotted host names": lambda: one_megabyte("www.shield-help."),
+    "many @": lambda: one_megabyte("a@b."),
+    "long tokens without spaces": lambda: one_megabyte("shieldsupportcallnow"),
+    "repeated scam phrases": lambda: one_megabyte(
+        "Shield: call 1-888-555-0143 to cancel and pay by gift card. "
+    ),
+    "hidden characters": lambda: one_megabyte("\u200b"),
+}
+
+
+def ordinary_page() -> str:
+    pages = load_corpus(CORPUS)
+    return one_megabyte("\n".join(p.text for p in pages if p.expected != "likely_scam"))
+
+
+def check(page: str) -> None:
+    assess(read_page(page, REGIONS, GUIDANCE.brand_words), demo_registry(), GUIDANCE)
+
+
+class TooSlow(Exception):
+    """The check used more CPU time than it was given."""
+
+
+@contextmanager
+def cpu_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the check once it has used `seconds` of CPU time (quadratic code would
+    otherwise run for minutes before failing)."""
+
+    def stop(_signal: int, _frame: FrameType | None) -> None:
+        raise TooSlow
+
+    previous = signal.signal(signal.SIGPROF, stop)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
+
+
+def fastest(page: str, limit: float | None = None) -> float:
+    """The least CPU time of REPEATS checks of `page`; inf if one took longer than `limit`."""
+    best = float("inf")
+    for _ in range(REPEATS):
+        started = time.process_time()
+        try:
+            with cpu_limit(limit) if limit else _no_limit():
+                check(page)
+        except TooSlow:
+            return float("inf")
+        best = min(best, time.process_time() - started)
+    return best
+
+
+@contextmanager
+def _no_limit() -> Iterator[None]:
+    yield
+
+
+@pytest.fixture(scope="module")
+def ordinary_seconds() -> float:
+    return fastest(ordinary_page())
+
+
+@pytest.mark.parametrize("name", ADVERSARIAL)
+def test_a_megabyte_built_to_be_slow_costs_at_most_three_ordinary_megabytes(
+    name: str, ordinary_seconds: float
+) -> None:
+    page = ADVERSARIAL[name]()
+    assert len(page.encode()) <= MAX_PAGE_BYTES
+    seconds = fastest(page, limit=ordinary_seconds * MAX_RATIO * 2)
+    ratio = seconds / ordinary_seconds
+    print(f"{name}: {seconds * 1000:.0f} ms, {ratio:.2f}x the ordinary page")
+    assert ratio <= MAX_RATIO, f"{name}: {ratio:.1f} times the ordinary page"
