@@ -299,3 +299,33 @@ def test_an_answer_arriving_after_its_attempt_was_taken_for_lost_is_refunded(
     payments = renewal_payments(database)
     assert sorted(p.refunded_minor == p.amount_minor for p in payments) == [False, True]
     assert run_pass(database, runtime) == Counter()
+
+
+class WatchedTokens(WatchedGateway):
+    """Notes how many database connections are checked out when a card is tokenized."""
+
+    def __init__(self, inner: SandboxGateway, database: Database) -> None:
+        super().__init__(inner)
+        self.database = database
+        self.held: list[int] = []
+
+    def tokenize_card(self, number: str, exp_month: int, exp_year: int, cvc: str) -> Any:
+        self.held.append(self.database.engine.pool.checkedout())  # type: ignore[attr-defined]
+        return self.inner.tokenize_card(number, exp_month, exp_year, cvc)
+
+
+def test_cards_are_tokenized_with_no_transaction_open(
+    client: TestClient, database: Database, runtime: Runtime
+) -> None:
+    buyer = customer(client)  # its card is added through the API
+    watched = WatchedTokens(runtime.gateway, database)  # type: ignore[arg-type]
+    original = runtime.gateway
+    object.__setattr__(runtime, "gateway", watched)
+    try:
+        body = {"card_number": "5555555555554444", "exp_month": 12, "exp_year": 2031, "cvc": "123"}
+        added = client.post("/api/v1/payment-methods", json=body, headers=buyer.headers)
+        refused = client.post("/api/v1/payment-methods", json=body)  # not signed in
+    finally:
+        object.__setattr__(runtime, "gateway", original)
+    assert (added.status_code, refused.status_code) == (201, 401)
+    assert watched.held == [0]  # once, for the signed-in customer, with nothing checked out

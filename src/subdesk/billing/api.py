@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response
 from subdesk.billing import invoices, payment_methods
 from subdesk.billing.schemas import CardIn, InvoiceOut, PaymentMethodOut
 from subdesk.context import Work
-from subdesk.http import Bearer, as_customer, parse_uuid
+from subdesk.http import Bearer, as_customer, customer_work, parse_uuid, runtime_of
 from subdesk.models import Account
 from subdesk.schemas import ERRORS
 
@@ -16,18 +16,22 @@ router = APIRouter(prefix="/api/v1", tags=["billing"], responses=ERRORS)
 
 @router.post("/payment-methods", response_model=PaymentMethodOut, status_code=201)
 def add_payment_method(body: CardIn, request: Request, bearer: Bearer) -> object:
+    """The card goes to the processor first (only a signed-in customer's, and with no
+    transaction open); its token is saved after."""
+    with customer_work(request, bearer):
+        pass
+    card = payment_methods.tokenize(
+        runtime_of(request).gateway,
+        number=body.card_number,
+        exp_month=body.exp_month,
+        exp_year=body.exp_year,
+        cvc=body.cvc,
+    )
     return as_customer(
         request,
         bearer,
         lambda work, account: PaymentMethodOut.of(
-            payment_methods.add_card(
-                work,
-                account.id,
-                number=body.card_number,
-                exp_month=body.exp_month,
-                exp_year=body.exp_year,
-                cvc=body.cvc,
-            )
+            payment_methods.save_card(work, account.id, card)
         ),
         status=201,
     )

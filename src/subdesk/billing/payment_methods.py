@@ -7,16 +7,31 @@ import uuid
 from sqlalchemy import select
 
 from subdesk.audit.log import record
+from subdesk.billing.gateway import CardToken, PaymentGateway
 from subdesk.context import Work
 from subdesk.errors import Conflict, NotFound
 from subdesk.models import PaymentMethod, Subscription
 from subdesk.subscriptions.rules import LIVE
 
 
+def tokenize(
+    gateway: PaymentGateway, *, number: str, exp_month: int, exp_year: int, cvc: str
+) -> CardToken:
+    """Hand the card to the processor, with no transaction open: its token, brand, last 4
+    and expiry, all subdesk keeps (raises InvalidCard)."""
+    return gateway.tokenize_card(number, exp_month, exp_year, cvc)
+
+
 def add_card(
     work: Work, account_id: uuid.UUID, *, number: str, exp_month: int, exp_year: int, cvc: str
 ) -> PaymentMethod:
-    card = work.gateway.tokenize_card(number, exp_month, exp_year, cvc)
+    """Tokenize and save in one unit: for the demo data and tests, whose processor is the
+    in-process sandbox. Requests tokenize first (`tokenize`), then `save_card`."""
+    card = tokenize(work.gateway, number=number, exp_month=exp_month, exp_year=exp_year, cvc=cvc)
+    return save_card(work, account_id, card)
+
+
+def save_card(work: Work, account_id: uuid.UUID, card: CardToken) -> PaymentMethod:
     method = PaymentMethod(
         account_id=account_id,
         gateway_token=card.token,

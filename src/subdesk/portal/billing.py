@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from subdesk.accounts.closure import close_account
 from subdesk.billing import invoices, payment_methods
 from subdesk.errors import InvalidRequest, SubdeskError
-from subdesk.http import parse_uuid
+from subdesk.http import parse_uuid, runtime_of
 from subdesk.money import Money
 from subdesk.portal.pdf import invoice_pdf
 from subdesk.portal.web import SESSION_TOKEN, customer, form_error, locale_of, redirect, render
@@ -94,15 +94,17 @@ def add_card(
     try:
         if not (exp_month.isdigit() and exp_year.isdigit()):
             raise InvalidRequest("Enter the card's expiry month and year.", field="exp_month")
+        with customer(request):  # signed in: only then is the card sent to the processor
+            pass
+        card = payment_methods.tokenize(
+            runtime_of(request).gateway,
+            number=card_number,
+            exp_month=int(exp_month),
+            exp_year=int(exp_year),
+            cvc="000",
+        )
         with customer(request, writes=True) as (work, account):
-            payment_methods.add_card(
-                work,
-                account.id,
-                number=card_number,
-                exp_month=int(exp_month),
-                exp_year=int(exp_year),
-                cvc="000",
-            )
+            payment_methods.save_card(work, account.id, card)
     except SubdeskError as error:
         if error.code == "sign_in_needed":
             raise

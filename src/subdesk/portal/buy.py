@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from subdesk import idempotency
 from subdesk.billing import payment_methods
+from subdesk.billing.gateway import CardToken
 from subdesk.catalog.service import current_disclosure, get_plan, list_offers
 from subdesk.context import Work
 from subdesk.errors import InvalidRequest, SubdeskError
@@ -55,20 +56,28 @@ def buy_page(plan_id: str, request: Request) -> Response:
         return _buy_page(request, work, account, pid)
 
 
-def _card(
-    work: Work, account: Account, card_id: str, number: str, month: str, year: str
-) -> uuid.UUID:
-    """The chosen saved card, or the new card typed in (added to the account)."""
+def _typed_card(
+    request: Request, card_id: str, number: str, month: str, year: str
+) -> CardToken | None:
+    """The new card typed in, tokenized by the processor (before any transaction), or None
+    when a saved card was chosen."""
     if card_id and card_id != "new":
-        return payment_methods.get_method(work, account.id, parse_uuid(card_id, "card_id")).id
+        return None
     if not number.strip():
         raise InvalidRequest("Enter a card number.", field="card_number")
     if not (month.isdigit() and year.isdigit()):
         raise InvalidRequest("Enter the card's expiry month and year.", field="exp_month")
-    method = payment_methods.add_card(
-        work, account.id, number=number, exp_month=int(month), exp_year=int(year), cvc="000"
-    )
-    return method.id
+    return payment_methods.tokenize(
+        runtime_of(request).gateway, number=number, exp_month=int(month), exp_year=int(year),
+        cvc="000",
+    )  # fmt: skip
+
+
+def _card(work: Work, account: Account, card_id: str, typed: CardToken | None) -> uuid.UUID:
+    """The chosen saved card, or the new one (added to the account)."""
+    if typed is None:
+        return payment_methods.get_method(work, account.id, parse_uuid(card_id, "card_id")).id
+    return payment_methods.save_card(work, account.id, typed).id
 
 
 @router.post("/plans/{plan_id}/buy", response_class=HTMLResponse)
@@ -89,17 +98,17 @@ def buy(
     scope = "portal:buy"
     fingerprint = idempotency.request_fingerprint({"plan": str(pid)})
     try:
-        with customer(request, writes=True) as (work, account):
+        with customer(request) as (work, account):
             stored = idempotency.replay(work.session, f"{account.id}:{scope}", key, fingerprint)
             if stored is not None:
                 return redirect(f"/account/subscriptions/{stored[1]['id']}/welcome")
+        typed = _typed_card(request, card_id, card_number, exp_month, exp_year)
+        with customer(request, writes=True) as (work, account):
             order = checkout.Order(
                 account_id=account.id,
                 purchase=purchase.Purchase(
                     plan_id=pid,
-                    payment_method_id=_card(
-                        work, account, card_id, card_number, exp_month, exp_year
-                    ),
+                    payment_method_id=_card(work, account, card_id, typed),
                     auto_renew_consent=auto_renew_consent == "on",
                     disclosure_version=int(disclosure_version)
                     if disclosure_version.isdigit()
