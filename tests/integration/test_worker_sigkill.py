@@ -198,7 +198,7 @@ class Customers(threading.Thread):
     def __init__(self, runtime: Runtime, database: Database, chosen: list[Owned], seed: int):
         super().__init__(daemon=True)
         self.runtime, self.database, self.chosen = runtime, database, chosen
-        self.rng = random.Random(seed)  # noqa: S311 - test schedule
+        self.rng = random.Random(seed)
         self.confirmed: dict[uuid.UUID, Canceled] = {}
         self.failures: list[BaseException] = []
         self.stop = threading.Event()
@@ -230,7 +230,7 @@ def _renewals(database: Database) -> int:
 def _chaos(env: dict[str, str], logs: Path, database: Database, seed: int) -> Counter[str]:
     """Rounds of workers started and SIGKILLed at random moments; between rounds (every
     worker dead) the sandbox clock moves past the leases."""
-    rng = random.Random(seed)  # noqa: S311 - test schedule
+    rng = random.Random(seed)
     deadline = time.monotonic() + CHAOS_SECONDS
     seen: Counter[str] = Counter()
     while time.monotonic() < deadline:
@@ -296,7 +296,7 @@ def test_sigkilled_workers_against_the_http_processor_charge_each_period_once(
     database = Database(empty_postgres)
     try:
         runtime = build_runtime(settings, clock=SandboxClock(database))
-        chosen = random.Random(seed).sample(owned, int(len(owned) * CANCEL_SHARE))  # noqa: S311
+        chosen = random.Random(seed).sample(owned, int(len(owned) * CANCEL_SHARE))
         customers = Customers(runtime, database, chosen, seed)
         env = _worker_env(empty_postgres, processor)
 
