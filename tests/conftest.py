@@ -31,6 +31,17 @@ TEST_SIGNING_SEED = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"
 START = datetime(2026, 1, 15, 10, 0, tzinfo=UTC)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked postgres_only skip without a PostgreSQL server, and on SQLite."""
+    for item in items:
+        if item.get_closest_marker("postgres_only") is None:
+            continue
+        callspec = getattr(item, "callspec", None)
+        on_sqlite = callspec is not None and callspec.params.get("backend") == "sqlite"
+        if PG_URL is None or on_sqlite:
+            item.add_marker(pytest.mark.skip(reason="runs only against PostgreSQL"))
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)

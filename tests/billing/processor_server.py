@@ -48,7 +48,7 @@ class ProcessorServer:
     def control(self, path: str, body: dict[str, Any] | None = None) -> Any:
         """POST (with a body or none) or GET a `/_sandbox` control endpoint."""
         with httpx.Client(base_url=self.url, timeout=10) as client:
-            if body is None and path in ("stats", "config"):
+            if body is None and path in ("stats", "config", "payments"):
                 response = client.get(f"/_sandbox/{path}")
             else:
                 response = client.post(f"/_sandbox/{path}", json=body or {})

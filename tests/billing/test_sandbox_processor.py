@@ -90,6 +90,23 @@ def test_charge_whose_answer_is_withheld_is_captured_all_the_same(
     assert fresh_processor.control("stats")["totals"]["withheld"] == 1
 
 
+def test_payments_listing_shows_each_intent_with_its_reference_and_refunds(
+    fresh_processor: ProcessorServer,
+) -> None:
+    stripe_gateway = gateway(fresh_processor)
+    card = stripe_gateway.tokenize_card("4242424242424242", 12, 2030, "123")
+    kept = stripe_gateway.charge(card.token, USD_10, "kept", reference="ref-kept")
+    refunded = stripe_gateway.charge(card.token, USD_10, "refunded", reference="ref-refunded")
+    stripe_gateway.refund(refunded.charge_id, Money(400, "USD"), "refund-1")
+    listing = fresh_processor.control("payments")["data"]
+    by_id = {intent["id"]: intent for intent in listing}
+    assert [i["id"] for i in listing] == [kept.charge_id, refunded.charge_id]
+    assert by_id[kept.charge_id]["metadata"] == {"subdesk_reference": "ref-kept"}
+    assert by_id[kept.charge_id]["status"] == "succeeded"
+    assert by_id[kept.charge_id]["amount_refunded"] == 0
+    assert by_id[refunded.charge_id]["amount_refunded"] == 400
+
+
 def test_injected_500s_are_gateway_unavailable(fresh_processor: ProcessorServer) -> None:
     fresh_processor.control("config", {"error_500": 1})
     with pytest.raises(GatewayUnavailable):

@@ -164,6 +164,46 @@ def test_a_worker_dying_after_the_answers_leaves_attempts_the_reconciler_settles
     assert run_pass(database, runtime) == Counter()
 
 
+def test_a_worker_killed_while_reconciling_keeps_what_it_had_learned(
+    client: TestClient,
+    clock: TestClock,
+    database: Database,
+    runtime: Runtime,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    buyer = customer(client)
+    for _ in range(4):
+        subscribe(client, buyer, "av1-year-usd")
+    clock.advance(timedelta(days=366))
+
+    def die(*_args: object, **_kwargs: object) -> Counter[str]:
+        raise WorkerDied
+
+    monkeypatch.setattr(renewals, "_record", die)
+    with pytest.raises(WorkerDied):
+        run_pass(database, runtime)
+    monkeypatch.undo()
+    clock.advance(charge_attempts.LEASE)
+    gateway: SandboxGateway = runtime.gateway  # type: ignore[assignment]
+    looked_up: list[str] = []
+
+    def find_then_die(reference: str) -> object:
+        looked_up.append(reference)
+        if len(looked_up) > 2:
+            raise WorkerDied  # killed while asking about the second chunk
+        return SandboxGateway.find_charge(gateway, reference)
+
+    monkeypatch.setattr(gateway, "find_charge", find_then_die)
+    with pytest.raises(WorkerDied):
+        renewals.reconcile_charges(database, runtime, chunk=2)
+    monkeypatch.undo()
+    # The first chunk's answers were recorded before the second was asked about.
+    assert len(renewal_payments(database)) == 2
+    assert run_pass(database, runtime) == Counter(reconciled_renewed=2)
+    assert len(renewal_payments(database)) == 4
+    assert gateway.ledger.captures() == 4 + 4
+
+
 def test_parallel_refunds_of_one_payment_never_exceed_it_and_match_the_processor(
     client: TestClient, clock: TestClock, database: Database, runtime: Runtime
 ) -> None:

@@ -1,16 +1,30 @@
 """Charges asked for in one call: each card answered as alone, declines in the middle of a
-batch included, and each renewal's charge answered from the batch."""
+batch included, and each renewal's charge answered from the batch; lost attempts looked up
+many at a time."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from subdesk.billing.batch import AnsweredGateway, NoCallInTransaction, charge_all, takes_batches
-from subdesk.billing.gateway import CardDeclined, Charge, ChargeAttempt, GatewayUnavailable
+from subdesk.billing.batch import (
+    AnsweredGateway,
+    NoCallInTransaction,
+    charge_all,
+    find_all,
+    takes_batches,
+)
+from subdesk.billing.gateway import (
+    CardDeclined,
+    Charge,
+    ChargeAttempt,
+    GatewayRateLimited,
+    GatewayUnavailable,
+)
 from subdesk.billing.sandbox import SandboxGateway
 from subdesk.billing.sandbox_ledger import Ledger, MemoryLedger, SqliteLedger
 from subdesk.clock import TestClock
@@ -113,16 +127,14 @@ def test_a_processor_without_batches_is_asked_one_by_one(gateway: SandboxGateway
     assert kinds(answers) == ["Charge", "generic_decline", "Charge"]
 
 
-def test_answered_gateway_answers_from_the_batch_and_never_asks_the_processor(
+def test_answered_gateway_answers_from_the_batch_and_refuses_anything_else(
     gateway: SandboxGateway,
 ) -> None:
     batch = attempts(gateway, "visa", "declined", "unreachable")
     counting = CountingGateway(gateway)
-    answers = gateway.charge_many(batch)
-    answered = AnsweredGateway(
-        counting,  # type: ignore[arg-type]
-        {a.idempotency_key: (a, answer) for a, answer in zip(batch, answers, strict=True)},
-    )
+    found = gateway.charge_many(batch)
+    answers = {a.idempotency_key: (a, answer) for a, answer in zip(batch, found, strict=True)}
+    answered = AnsweredGateway(counting, answers)  # type: ignore[arg-type]
     visa, declined, unreachable = batch
     assert isinstance(answered.charge(visa.token, visa.amount, visa.idempotency_key), Charge)
     with pytest.raises(CardDeclined):
@@ -130,9 +142,31 @@ def test_answered_gateway_answers_from_the_batch_and_never_asks_the_processor(
     with pytest.raises(GatewayUnavailable):
         answered.charge(unreachable.token, unreachable.amount, unreachable.idempotency_key)
     # Another amount under a batch key, or another key, was never asked before the
-    # transaction: refused, not sent (no processor call while a transaction is open).
+    # transaction: refused, and the processor is not asked from inside it.
     with pytest.raises(NoCallInTransaction):
         answered.charge(visa.token, Money(999, "USD"), visa.idempotency_key)
     with pytest.raises(NoCallInTransaction):
         answered.charge(visa.token, visa.amount, "key-other")
     assert counting.calls == 0
+
+
+class SlowFinder:
+    """A processor whose look-ups each wait for `together` of them to be in flight at once,
+    and whose first look-up of every reference is refused with a 429."""
+
+    def __init__(self, together: int) -> None:
+        self.barrier = threading.Barrier(together, timeout=5)
+        self.refused: set[str] = set()
+
+    def find_charge(self, reference: str) -> Charge | None:
+        if reference not in self.refused:
+            self.refused.add(reference)
+            raise GatewayRateLimited("busy", retry_after=0.01)
+        self.barrier.wait()
+        return Charge(f"ch_{reference}", USD_10) if reference != "never-seen" else None
+
+
+def test_lost_attempts_are_looked_up_concurrently_and_asked_again_after_a_429() -> None:
+    references = ["a", "never-seen", "c"]
+    found = find_all(SlowFinder(3), references, concurrency=8)  # type: ignore[arg-type]
+    assert found == [Charge("ch_a", USD_10), None, Charge("ch_c", USD_10)]

@@ -4,18 +4,20 @@ the renewals that record them.
 The worker commits a batch's attempts, then asks for all their charges
 (`charge_all`): in one call if the processor takes batches, else concurrently
 in a bounded pool, paced to the processor's rate limit (`Pacer`), honouring a
-429's Retry-After. The transaction that records the answers renews as usual,
-its `charge` calls answered from them (`AnsweredGateway`), which never asks
-the processor itself: no call is ever made while that transaction is open.
+429's Retry-After; the reconciler looks lost attempts up the same way
+(`find_all`). The transaction that records the answers renews as usual, its
+`charge` calls answered from them (`AnsweredGateway`), which never asks the
+processor itself: no call is ever made while that transaction is open.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import cast
+from functools import partial
+from typing import TypeVar, cast
 
 from limits import RateLimitItemPerSecond
 from limits.storage import storage_from_string
@@ -85,34 +87,73 @@ def charge_all(
         return []
     if takes_batches(gateway):
         return cast(BatchGateway, gateway).charge_many(attempts)
-    if concurrency <= 1 or len(attempts) == 1:
-        return [_charge_one(gateway, attempt, pacer) for attempt in attempts]
-    with ThreadPoolExecutor(min(concurrency, len(attempts))) as pool:
-        return list(pool.map(lambda attempt: _charge_one(gateway, attempt, pacer), attempts))
+    return _each(partial(_charge_one, gateway, pacer), attempts, concurrency)
+
+
+def find_all(
+    gateway: PaymentGateway,
+    references: Sequence[str],
+    *,
+    concurrency: int = 1,
+    pacer: Pacer | None = None,
+) -> list[ChargeFound | GatewayUnavailable | None]:
+    """What the processor knows of each reference, in order: `concurrency` look-ups at a
+    time, each paced like a charge (an unreachable processor answers GatewayUnavailable)."""
+    return _each(partial(_find_one, gateway, pacer), references, concurrency)
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def _each(ask: Callable[[T], R], items: Sequence[T], concurrency: int) -> list[R]:
+    if concurrency <= 1 or len(items) <= 1:
+        return [ask(item) for item in items]
+    with ThreadPoolExecutor(min(concurrency, len(items))) as pool:
+        return list(pool.map(ask, items))
 
 
 RATE_LIMIT_RETRIES = 5
 
 
 def _charge_one(
-    gateway: PaymentGateway, attempt: ChargeAttempt, pacer: Pacer | None
+    gateway: PaymentGateway, pacer: Pacer | None, attempt: ChargeAttempt
 ) -> ChargeAnswer:
+    def charge() -> Charge:
+        return gateway.charge(
+            attempt.token, attempt.amount, attempt.idempotency_key, reference=attempt.reference
+        )
+
+    try:
+        return _paced(charge, pacer)
+    except (CardDeclined, AuthenticationRequired, GatewayUnavailable) as failure:
+        return failure
+
+
+def _find_one(
+    gateway: PaymentGateway, pacer: Pacer | None, reference: str
+) -> ChargeFound | GatewayUnavailable | None:
+    try:
+        return _paced(partial(gateway.find_charge, reference), pacer)
+    except GatewayUnavailable as unreachable:
+        return unreachable
+
+
+def _paced(request: Callable[[], R], pacer: Pacer | None) -> R:
+    """`request` once it fits the pace, asked again after a 429 (which processed nothing);
+    the last 429 is raised."""
     for tries in range(RATE_LIMIT_RETRIES + 1):
         if pacer is not None:
             pacer.wait()
         try:
-            return gateway.charge(
-                attempt.token, attempt.amount, attempt.idempotency_key, reference=attempt.reference
-            )
-        except GatewayRateLimited as refused:  # not processed: asking again is safe
+            return request()
+        except GatewayRateLimited as refused:
             if tries == RATE_LIMIT_RETRIES:
-                return refused
+                raise
             if pacer is not None:
                 pacer.back_off(refused.retry_after)
             else:
                 time.sleep(min(refused.retry_after, 2.0**tries))
-        except (CardDeclined, AuthenticationRequired, GatewayUnavailable) as failure:
-            return failure
     raise AssertionError("unreachable")  # pragma: no cover
 
 

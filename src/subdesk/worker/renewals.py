@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 
 from subdesk.audit.log import SYSTEM, Actor, record
 from subdesk.billing import charge_attempts
-from subdesk.billing.batch import AnsweredGateway, Pacer, charge_all
+from subdesk.billing.batch import AnsweredGateway, Pacer, charge_all, find_all
 from subdesk.billing.charge_attempts import OpenAttempt
 from subdesk.billing.gateway import (
     Charge,
@@ -164,6 +164,12 @@ class Processor:
         calls = [attempt.call for attempt in attempts]
         return charge_all(self.gateway, calls, concurrency=self.concurrency, pacer=self.pacer)
 
+    def find(
+        self, attempts: Sequence[OpenAttempt]
+    ) -> list[ChargeFound | GatewayUnavailable | None]:
+        references = [str(attempt.id) for attempt in attempts]
+        return find_all(self.gateway, references, concurrency=self.concurrency, pacer=self.pacer)
+
 
 def run_pass(
     database: Database,
@@ -174,7 +180,7 @@ def run_pass(
 ) -> Counter[str]:
     """Act on everything due now, one batch at a time; returns counts by outcome."""
     processor = processor or Processor(runtime)
-    outcomes: Counter[str] = reconcile_charges(database, runtime)
+    outcomes = reconcile_charges(database, runtime, processor=processor, chunk=batch_size)
     # Until nothing is due, so an overdue one catches up period by period.
     while done := _batch(database, runtime, processor, batch_size):
         outcomes.update(done)
@@ -336,21 +342,34 @@ def _each(work: Work, claim: Claim, index: int, careful: bool, action: Callable[
         return "error"
 
 
-def reconcile_charges(database: Database, runtime: Runtime, limit: int = 500) -> Counter[str]:
+def reconcile_charges(
+    database: Database,
+    runtime: Runtime,
+    limit: int = 500,
+    *,
+    processor: Processor | None = None,
+    chunk: int = 100,
+) -> Counter[str]:
     """Learn from the processor what became of every attempt whose answer was lost (by its
-    reference, which outlives the idempotency key), and act on it as on a fresh answer."""
-    with database.reading() as session:
-        lease = charge_attempts.lease_of(runtime.settings)
-        lost = charge_attempts.lost(session, runtime.clock.now(), lease, limit)
-    if not lost:
-        return Counter()
-    found: list[ChargeAnswer | ChargeFound | None] = []
-    for attempt in lost:
-        try:
-            found.append(runtime.gateway.find_charge(str(attempt.id)))
-        except GatewayUnavailable as unreachable:
-            found.append(unreachable)
-    outcomes = _record(database, runtime, Asked(lost, found, Counter()), careful=True)
+    reference, which outlives the idempotency key), and act on it as on a fresh answer.
+
+    `chunk` attempts at a time are looked up (concurrently and paced, like charges) and what
+    was found is recorded before the next chunk is read: a worker killed midway keeps what
+    it learned, and one that starts meanwhile reads on past what was settled."""
+    processor = processor or Processor(runtime)
+    outcomes: Counter[str] = Counter()
+    asked = 0
+    while asked < limit:
+        with database.reading() as session:
+            lease = charge_attempts.lease_of(runtime.settings)
+            lost = charge_attempts.lost(
+                session, runtime.clock.now(), lease, min(chunk, limit - asked)
+            )
+        if not lost:
+            break
+        found = list(processor.find(lost))
+        outcomes.update(_record(database, runtime, Asked(lost, found, Counter()), careful=True))
+        asked += len(lost)
     return Counter({f"reconciled_{k}": v for k, v in outcomes.items()})
 
 

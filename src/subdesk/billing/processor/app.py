@@ -5,7 +5,8 @@ the latency (an `asyncio.sleep`, so hundreds wait at once), the injected 500s,
 the secret key, the form, the idempotency key (a repeat replays the first
 response), the endpoint, and for a capture perhaps a withheld answer (the
 payment is made; the client times out). `/_sandbox` is the sandbox-only
-control API for tests: knobs, statistics, forgetting keys, disputes, reset.
+control API for tests: knobs, statistics, the payments made, forgetting keys, disputes,
+reset.
 """
 
 from __future__ import annotations
@@ -218,6 +219,9 @@ def _control_routes(processor: Processor) -> list[Route]:
     async def stats(request: Request) -> Response:
         return JSONResponse(processor.stats.snapshot())
 
+    async def payments(request: Request) -> Response:
+        return JSONResponse({"data": processor.payments.listing()})
+
     async def forget_keys(request: Request) -> Response:
         return JSONResponse({"forgotten": processor.keys.forget_all()})
 
@@ -235,6 +239,7 @@ def _control_routes(processor: Processor) -> list[Route]:
     return [
         Route("/_sandbox/config", config, methods=["GET", "POST"]),
         Route("/_sandbox/stats", stats, methods=["GET"]),
+        Route("/_sandbox/payments", payments, methods=["GET"]),
         Route("/_sandbox/forget-keys", forget_keys, methods=["POST"]),
         Route("/_sandbox/disputes", disputes, methods=["POST"]),
         Route("/_sandbox/reset", reset, methods=["POST"]),

@@ -163,6 +163,16 @@ class Payments:
             "next_page": None,
         }
 
+    def listing(self) -> list[dict[str, Any]]:
+        """Sandbox only: every payment intent, oldest first, with how much of it was
+        refunded (what a test checks the processor's side of the books by)."""
+        with self.state.lock:
+            refunded = self.state.refunded
+            return [
+                {**intent, "amount_refunded": refunded.get(intent["id"], 0)}
+                for intent in self.state.intents.values()
+            ]
+
     def _attempt(
         self, intent: dict[str, Any], *, off_session: bool, on_session: bool = False
     ) -> dict[str, Any]:
