@@ -166,3 +166,38 @@ def test_a_purchase_whose_server_died_after_the_charge_is_finished_by_the_worker
     assert (replay.status_code, replay.json()["id"]) == (201, str(subscription.id))
     assert captures(runtime) == 1
     assert checkout.reconcile(database, runtime) == 0
+
+
+class Unreachable(Forgetful):
+    """The processor never receives the charge (the connection failed on the way there)."""
+
+    def charge(
+        self, token: str, amount: Money, idempotency_key: str, *, reference: str | None = None
+    ) -> Charge:
+        if self.lose:
+            raise GatewayUnavailable("Connection refused.")
+        return self.inner.charge(token, amount, idempotency_key, reference=reference)
+
+
+def test_a_purchase_the_processor_never_got_is_only_retried_once_its_lease_is_over(
+    client: TestClient, clock: TestClock, database: Database, runtime: Runtime
+) -> None:
+    buyer = customer(client)
+    headers = {**buyer.headers, "Idempotency-Key": "never-arrived"}
+    unreachable = Unreachable(runtime.gateway)  # type: ignore[arg-type]
+    original = runtime.gateway
+    object.__setattr__(runtime, "gateway", unreachable)
+    try:
+        first = client.post("/api/v1/subscriptions", json=order(client, buyer), headers=headers)
+        # Moments later, finding nothing proves nothing: the call may still be under way.
+        soon = client.post("/api/v1/subscriptions", json=order(client, buyer), headers=headers)
+        unreachable.lose = False
+        clock.advance(charge_attempts.LEASE)
+        late = client.post("/api/v1/subscriptions", json=order(client, buyer), headers=headers)
+        again = client.post("/api/v1/subscriptions", json=order(client, buyer), headers=headers)
+    finally:
+        object.__setattr__(runtime, "gateway", original)
+    assert [r.status_code for r in (first, soon)] == [503, 503]
+    assert (late.status_code, late.json()["error"]["code"]) == (402, "retry")
+    assert again.status_code == 201
+    assert (count(database, Subscription), captures(runtime)) == (1, 1)

@@ -107,6 +107,9 @@ def test_an_answer_lost_after_charging_is_found_by_reference_though_the_key_is_f
     gateway.inner.ledger.forget_keys()  # more than a day later, as Stripe does
     gateway.after_charge = lambda _charge: None
 
+    # Within its lease the processor may still be carrying the call out: nothing is concluded.
+    assert run_pass(database, worker_runtime) == Counter()
+    clock.advance(charge_attempts.LEASE)
     # Asked again with the same key, a forgetful processor would charge twice; the
     # reconciler looks the attempt up by its reference instead, and renews with that charge.
     assert run_pass(database, worker_runtime) == Counter(reconciled_renewed=1)

@@ -20,6 +20,7 @@ import stripe
 from sqlalchemy import update
 
 from subdesk.billing import disputes, refund_attempts
+from subdesk.billing.charge_attempts import lease_of
 from subdesk.billing.gateway import RefundReceipt
 from subdesk.context import Work
 from subdesk.errors import InvalidRequest, NotFound
@@ -124,8 +125,9 @@ def _refund(work: Work, obj: dict[str, Any], _at: datetime) -> str:
 
 
 def _payment(work: Work, obj: dict[str, Any], _at: datetime) -> str:
-    """A payment whose outcome subdesk is still waiting for: the reconciler asks for it now
-    (it reads the processor's answer itself, so a forged or stale event decides nothing)."""
+    """A payment whose outcome subdesk is still waiting for: the reconciler asks for it at
+    once (dated back by the lease: the processor has answered), and reads the answer itself,
+    so a forged or stale event decides nothing."""
     attempt_id = _reference(obj)
     if attempt_id is None:
         return "unknown_payment"
@@ -134,7 +136,7 @@ def _payment(work: Work, obj: dict[str, Any], _at: datetime) -> str:
         .execute(
             update(PaymentAttempt)
             .where(PaymentAttempt.id == attempt_id, PaymentAttempt.state == "pending")
-            .values(state="unknown", updated_at=work.now)
+            .values(state="unknown", updated_at=work.now - lease_of(work.settings))
         )
         .rowcount
     )

@@ -49,6 +49,7 @@ SURFACES: dict[str, Callable[[Work, Subscription], Answer]] = {
     "api": lambda work, sub: (201, queries.describe(work, [sub])[0].model_dump(mode="json")),
     "portal": lambda _work, sub: (303, {"id": str(sub.id)}),
 }
+ASK, LOOK_UP, LOOK_UP_RECENT = "ask", "look_up", "look_up_recent"
 # A purchase sent without a key is taken for a retry of the same order within this time.
 DERIVED_KEY_WINDOW = timedelta(minutes=10)
 
@@ -120,8 +121,11 @@ def buy(database: Database, runtime: Runtime, order: Order) -> Answer:
         charge = purchase.first_charge(
             checked.plan, order.account_id, order.purchase, checked.method
         )
-        attempt, resuming = _open(work, order, charge)
-    answer = _ask(runtime, attempt, resuming)  # no transaction is open here
+        attempt, mode = _open(work, order, charge)
+    answer = _ask(runtime, attempt, mode)  # no transaction is open here
+    if answer is None and mode == LOOK_UP_RECENT:
+        # Lost moments ago: the processor may still be carrying it out, or not show it yet.
+        raise _refusal(GatewayUnavailable("not confirmed yet"))
     return complete(database, runtime, order, attempt, answer)
 
 
@@ -131,8 +135,9 @@ def _stored(session: Session, order: Order) -> Answer | None:
     )
 
 
-def _open(work: Work, order: Order, charge: Any) -> tuple[OpenAttempt, bool]:
-    """This order's open attempt (to look up: True), or a new one (to ask for: False)."""
+def _open(work: Work, order: Order, charge: Any) -> tuple[OpenAttempt, str]:
+    """This order's open attempt (to look up: LOOK_UP, or LOOK_UP_RECENT within its lease,
+    where finding nothing proves nothing yet), or a new one (to ask for: ASK)."""
     session = work.session
     found = session.scalars(
         select(PaymentAttempt).where(
@@ -142,9 +147,10 @@ def _open(work: Work, order: Order, charge: Any) -> tuple[OpenAttempt, bool]:
     ).first()
     if found is not None:
         lease = charge_attempts.lease_of(work.settings)
-        if found.state == "pending" and found.created_at > work.now - lease:
+        if found.state == "pending" and found.updated_at > work.now - lease:
             raise PurchaseInProgress("This purchase is being paid for; wait a moment.")
-        return _as_open(found, charge.token), True
+        recent = found.updated_at > work.now - lease
+        return _as_open(found, charge.token), LOOK_UP_RECENT if recent else LOOK_UP
     attempt = OpenAttempt(
         uuid.uuid4(), None, 1, charge.idempotency_key, charge.token, charge.amount
     )
@@ -168,7 +174,7 @@ def _open(work: Work, order: Order, charge: Any) -> tuple[OpenAttempt, bool]:
             session.execute(insert(PaymentAttempt), [row])
     except IntegrityError:  # a parallel request with this key opened it first
         raise PurchaseInProgress("This purchase is being paid for; wait a moment.") from None
-    return attempt, False
+    return attempt, ASK
 
 
 def _as_open(row: PaymentAttempt, token: str) -> OpenAttempt:
@@ -178,10 +184,8 @@ def _as_open(row: PaymentAttempt, token: str) -> OpenAttempt:
     )
 
 
-def _ask(
-    runtime: Runtime, attempt: OpenAttempt, resuming: bool
-) -> ChargeAnswer | ChargeFound | None:
-    if not resuming:
+def _ask(runtime: Runtime, attempt: OpenAttempt, mode: str) -> ChargeAnswer | ChargeFound | None:
+    if mode == ASK:
         return charge_all(runtime.gateway, [attempt.call])[0]
     try:
         return runtime.gateway.find_charge(str(attempt.id))
@@ -268,11 +272,8 @@ def reconcile(database: Database, runtime: Runtime, limit: int = 100) -> int:
                 .where(
                     PaymentAttempt.subscription_id.is_(None),
                     PaymentAttempt.intent.is_not(None),
-                    (PaymentAttempt.state == "unknown")
-                    | (
-                        (PaymentAttempt.state == "pending")
-                        & (PaymentAttempt.created_at <= now - lease)
-                    ),
+                    PaymentAttempt.state.in_(charge_attempts.OPEN),
+                    PaymentAttempt.updated_at <= now - lease,
                 )
                 .order_by(PaymentAttempt.updated_at)
                 .limit(limit)
@@ -281,7 +282,7 @@ def reconcile(database: Database, runtime: Runtime, limit: int = 100) -> int:
     finished = 0
     for row in lost:
         assert row.intent is not None  # noqa: S101 - selected so
-        answer = _ask(runtime, _as_open(row, ""), resuming=True)
+        answer = _ask(runtime, _as_open(row, ""), LOOK_UP)
         if isinstance(answer, GatewayUnavailable):
             continue
         # Declined or never received: the attempt is settled, and nothing else to record.
