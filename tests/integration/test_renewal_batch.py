@@ -52,6 +52,8 @@ def _batch_mode(careful: bool) -> Pass:
 
 
 MODES: dict[str, Pass] = {"batch": _batch_mode(False), "one_by_one": _batch_mode(True)}
+# One purchase per customer: the same key in both worlds, so their rows compare equal.
+KEY = "the-purchase"
 DECLINES_ALWAYS = "4000000000000341"
 EXPIRED_CARD = "4000000000000069"
 INSUFFICIENT_FUNDS = "4000000000009995"
@@ -78,23 +80,23 @@ def _world(template: Path, folder: Path) -> Iterator[tuple[TestClient, Database,
 def _customers(client: TestClient, database: Database, runtime: Runtime) -> None:
     """One of each: renews, renews yearly (Germany), declines softly, declines hard, runs
     short of funds, turns auto-renew off, and faces a price increase it was not noticed of."""
-    subscribe(client, customer(client), "av1-month-usd")
-    subscribe(client, customer(client, country="DE", region=None), "av1-year-eur")
-    subscribe(client, customer(client), "total5-month-usd")
+    subscribe(client, customer(client), "av1-month-usd", key=KEY)
+    subscribe(client, customer(client, country="DE", region=None), "av1-year-eur", key=KEY)
+    subscribe(client, customer(client), "total5-month-usd", key=KEY)
     for card, code in [
         (DECLINES_ALWAYS, "av1-month-usd"),
         (EXPIRED_CARD, "av1-month-usd"),
         (INSUFFICIENT_FUNDS, "total5-month-usd"),
     ]:
         who = customer(client)
-        sub = subscribe(client, who, code)
+        sub = subscribe(client, who, code, key=KEY)
         declining = add_card(client, who.headers, card)
         with database.transaction() as session:
             row = session.get(Subscription, uuid.UUID(sub["id"]))
             assert row is not None
             row.payment_method_id = uuid.UUID(declining)
     quitter = customer(client)
-    sub = subscribe(client, quitter, "av1-month-usd")
+    sub = subscribe(client, quitter, "av1-month-usd", key=KEY)
     assert set_auto_renew(client, quitter, sub["id"], False).status_code == 200
     runtime.clock.advance(timedelta(days=27))  # type: ignore[attr-defined]
     with database.transaction() as session:
