@@ -5,7 +5,9 @@ twice and never leave a charge subdesk does not know of."""
 from __future__ import annotations
 
 import threading
+import uuid
 from collections import Counter
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -201,3 +203,83 @@ def test_a_purchase_the_processor_never_got_is_only_retried_once_its_lease_is_ov
     assert (late.status_code, late.json()["error"]["code"]) == (402, "retry")
     assert again.status_code == 201
     assert (count(database, Subscription), captures(runtime)) == (1, 1)
+
+
+class Checked(Forgetful):
+    """The sandbox; notes the connections checked out at each charge, and can act meanwhile."""
+
+    def __init__(self, inner: SandboxGateway, database: Database) -> None:
+        super().__init__(inner)
+        self.lose = False
+        self.database = database
+        self.held: list[int] = []
+        self.meanwhile: Any = None
+
+    def charge(
+        self, token: str, amount: Money, idempotency_key: str, *, reference: str | None = None
+    ) -> Charge:
+        self.held.append(self.database.engine.pool.checkedout())  # type: ignore[attr-defined]
+        if self.meanwhile is not None:
+            self.meanwhile()
+        return self.inner.charge(token, amount, idempotency_key, reference=reference)
+
+
+def upgrade(client: TestClient, who: Customer, sub_id: str, key: str) -> Any:
+    headers = {**who.headers, "Idempotency-Key": key}
+    body = {"plan_id": plan_id(client, "suite3-year-usd")}
+    return client.put(f"/api/v1/subscriptions/{sub_id}/plan", json=body, headers=headers)
+
+
+def test_an_upgrade_is_charged_with_no_transaction_open(
+    client: TestClient, clock: TestClock, database: Database, runtime: Runtime
+) -> None:
+    buyer = customer(client)
+    sub = client.post("/api/v1/subscriptions", json=order(client, buyer), headers=buyer.headers)
+    clock.advance(timedelta(days=100))
+    checked = Checked(runtime.gateway, database)  # type: ignore[arg-type]
+    original = runtime.gateway
+    object.__setattr__(runtime, "gateway", checked)
+    try:
+        answer = upgrade(client, buyer, sub.json()["id"], "up-now")
+    finally:
+        object.__setattr__(runtime, "gateway", original)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["change"] == "upgrade_now"
+    assert checked.held == [0]
+    with database.transaction() as session:
+        kinds = sorted(p.kind for p in session.scalars(select(Payment)))
+    assert kinds == ["initial", "proration"]
+
+
+def test_an_upgrade_canceled_while_it_is_charged_is_refunded_not_made(
+    client: TestClient, clock: TestClock, database: Database, runtime: Runtime
+) -> None:
+    buyer = customer(client)
+    sub = client.post("/api/v1/subscriptions", json=order(client, buyer), headers=buyer.headers)
+    sid = sub.json()["id"]
+    clock.advance(timedelta(days=100))
+    checked = Checked(runtime.gateway, database)  # type: ignore[arg-type]
+
+    def cancel() -> None:  # the customer cancels in another tab while the bank answers
+        canceled = client.post(
+            f"/api/v1/subscriptions/{sid}/cancel",
+            json={"when": "now"},
+            headers=buyer.headers,
+        )
+        assert canceled.status_code == 200
+
+    checked.meanwhile = cancel
+    original = runtime.gateway
+    object.__setattr__(runtime, "gateway", checked)
+    try:
+        answer = upgrade(client, buyer, sid, "up-canceled")
+    finally:
+        object.__setattr__(runtime, "gateway", original)
+    assert (answer.status_code, answer.json()["error"]["code"]) == (409, "plan_change_refunded")
+    with database.transaction() as session:
+        subscription = session.get_one(Subscription, uuid.UUID(sid))
+        proration = session.scalars(select(Payment).where(Payment.kind == "proration")).one()
+    assert subscription.plan_id != uuid.UUID(plan_id(client, "suite3-year-usd"))
+    assert proration.refunded_minor == proration.amount_minor
+    again = upgrade(client, buyer, sid, "up-canceled")
+    assert (again.status_code, again.json()["error"]["code"]) == (409, "plan_change_refunded")

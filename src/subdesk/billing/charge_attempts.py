@@ -182,7 +182,7 @@ def recorded_charge(session: Session, attempt_id: uuid.UUID) -> str | None:
 
 
 def lost(session: Session, now: datetime, lease: timedelta, limit: int) -> list[OpenAttempt]:
-    """Renewals whose answer never arrived, pending or unknown for longer than the lease: a
+    """Renewal attempts whose answer never arrived, pending or unknown for longer than the lease: a
     call that timed out may still be carried out at the processor for a while, and its
     search may lag (Stripe's, by up to a minute), so it is asked about only once the
     processor is surely done with it; "not found" then means it never arrived."""
@@ -196,7 +196,7 @@ def lost(session: Session, now: datetime, lease: timedelta, limit: int) -> list[
             _ATTEMPTS.c.currency,
         )  # fmt: skip
         .where(
-            _ATTEMPTS.c.subscription_id.is_not(None),  # purchases: subscriptions.checkout
+            _ATTEMPTS.c.intent.is_(None),  # purchases and upgrades: subscriptions.checkout
             _ATTEMPTS.c.state.in_(OPEN),
             _ATTEMPTS.c.updated_at <= now - lease,
         )

@@ -104,17 +104,18 @@ def buy(
                 return redirect(f"/account/subscriptions/{stored[1]['id']}/welcome")
         typed = _typed_card(request, card_id, card_number, exp_month, exp_year)
         with customer(request, writes=True) as (work, account):
+            bought = purchase.Purchase(
+                plan_id=pid,
+                payment_method_id=_card(work, account, card_id, typed),
+                auto_renew_consent=auto_renew_consent == "on",
+                disclosure_version=int(disclosure_version)
+                if disclosure_version.isdigit()
+                else None,
+                idempotency_key=key,
+            )
             order = checkout.Order(
                 account_id=account.id,
-                purchase=purchase.Purchase(
-                    plan_id=pid,
-                    payment_method_id=_card(work, account, card_id, typed),
-                    auto_renew_consent=auto_renew_consent == "on",
-                    disclosure_version=int(disclosure_version)
-                    if disclosure_version.isdigit()
-                    else None,
-                    idempotency_key=key,
-                ),
+                deal=bought,
                 surface="portal",
                 scope=f"{account.id}:{scope}",
                 fingerprint=fingerprint,
@@ -122,7 +123,7 @@ def buy(
                 user_agent=work.user_agent,
             )
             # A refused order keeps no new card: checked before this unit commits.
-            purchase.check_order(work, account.id, order.purchase)
+            purchase.check_order(work, account.id, bought)
         # The card is saved first; the purchase is its own units of work around the charge.
         _status, answer = checkout.buy(database_of(request), runtime_of(request), order)
         sid = answer["id"]

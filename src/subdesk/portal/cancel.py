@@ -9,14 +9,15 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from subdesk import idempotency
 from subdesk.catalog.service import list_offers, plan_of
 from subdesk.context import Work
 from subdesk.errors import InvalidRequest
-from subdesk.http import parse_uuid
+from subdesk.http import database_of, parse_uuid, runtime_of
 from subdesk.models import Cancellation, Subscription
 from subdesk.money import Money
 from subdesk.portal.web import customer, new_form_key, redirect, render
-from subdesk.subscriptions import bundles, cancellation, lifecycle, repository, withdrawal
+from subdesk.subscriptions import bundles, cancellation, checkout, repository, withdrawal
 from subdesk.subscriptions.cancellation import When
 from subdesk.subscriptions.channels import CANCEL_STEPS, STORES, Channel
 from subdesk.subscriptions.retention import save_offer
@@ -91,8 +92,18 @@ def accept_offer(
 ) -> Response:
     sid = parse_uuid(subscription_id, "subscription_id")
     plan = parse_uuid(plan_id, "plan_id")
-    with customer(request, writes=True) as (work, account):
-        lifecycle.change_plan(work, account.id, sid, plan, form_key or str(uuid.uuid4()))
+    with customer(request) as (work, account):
+        order = checkout.Order(
+            account_id=account.id,
+            deal=checkout.PlanChangeNow(sid, plan, form_key or str(uuid.uuid4())),
+            surface="portal",
+            scope=f"{account.id}:portal:save-offer",
+            fingerprint=idempotency.request_fingerprint({"plan": str(plan), "sub": str(sid)}),
+            client_ip=work.client_ip,
+            user_agent=work.user_agent,
+        )
+    # The offer is another plan: one that costs more is charged through the checkout's steps.
+    checkout.buy(database_of(request), runtime_of(request), order)
     return redirect(_path(sid))
 
 

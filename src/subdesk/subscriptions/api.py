@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials
 
 from subdesk import idempotency
 from subdesk.context import Work
@@ -56,17 +58,35 @@ def subscribe(
 ) -> object:
     """Buy a plan. Without an Idempotency-Key, the same order sent again within ten minutes
     is taken for a retry (the first answer comes back) rather than a second purchase."""
+    return _pay_now(
+        request,
+        bearer,
+        key,
+        body.model_dump(mode="json"),
+        "api",
+        lambda order_key: purchase.Purchase(**body.model_dump(), idempotency_key=order_key),
+    )
+
+
+def _pay_now(
+    request: Request,
+    bearer: HTTPAuthorizationCredentials | None,
+    key: str | None,
+    payload: dict[str, Any],
+    surface: str,
+    deal_of: Callable[[str], purchase.Purchase | checkout.PlanChangeNow],
+) -> JSONResponse:
+    """An order that may charge now, through the checkout's three steps (no processor call
+    inside a transaction); its key is the client's, or one derived from the order."""
     given = checked_key(key)
     with customer_work(request, bearer) as (work, account):
         buyer, now = account.id, work.now
-    payload = body.model_dump(mode="json")
+    scope = f"{buyer}:{request.method} {request.url.path}"
     order = checkout.Order(
         account_id=buyer,
-        purchase=purchase.Purchase(
-            **body.model_dump(), idempotency_key=given or checkout.derived_key(buyer, payload, now)
-        ),
-        surface="api",
-        scope=f"{buyer}:{request.method} {request.url.path}",
+        deal=deal_of(given or checkout.derived_key(buyer, {"scope": scope, **payload}, now)),
+        surface=surface,
+        scope=scope,
         fingerprint=idempotency.request_fingerprint(payload),
         client_ip=work.client_ip,
         user_agent=work.user_agent,
@@ -131,16 +151,17 @@ def change_plan(
     bearer: Bearer,
     key: IdempotencyKey = None,
 ) -> object:
+    """An upgrade takes effect at once with a prorated charge (paid through the checkout's
+    steps); any other change at the end of the term."""
     sid = parse_uuid(subscription_id, "subscription_id")
-
-    def handler(work: Work, account: Account) -> PlanChangeOut:
-        charge_key = key or str(uuid.uuid4())
-        subscription, kind = lifecycle.change_plan(work, account.id, sid, body.plan_id, charge_key)
-        return PlanChangeOut(
-            change=kind.value, subscription=queries.describe(work, [subscription])[0]
-        )
-
-    return as_customer(request, bearer, handler, idempotency_key=key, payload=body.model_dump())
+    return _pay_now(
+        request,
+        bearer,
+        key,
+        body.model_dump(mode="json"),
+        "api_plan",
+        lambda order_key: checkout.PlanChangeNow(sid, body.plan_id, order_key),
+    )
 
 
 @router.get("/subscriptions/{subscription_id}/cancellation", response_model=CancellationPreviewOut)

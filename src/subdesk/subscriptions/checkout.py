@@ -1,12 +1,14 @@
-"""Buying in three steps: the order and its first charge committed as a payment attempt, the
-processor asked with no transaction open, and the subscription written from its answer.
+"""Paying now in three steps: the order and its charge committed as a payment attempt, the
+processor asked with no transaction open, and the order carried out from its answer. The
+orders are a purchase (the first charge, then the subscription) and an upgrade (the
+prorated charge, then the bigger plan).
 
-A purchase is idempotent by its key (the client's Idempotency-Key or form key, or
-one derived from the order): a repeat gets the first answer back; a repeat while
-the first is still with the processor gets 409; a repeat after an answer was lost
-looks the charge up by the attempt's reference and finishes the purchase. If the
-process dies after the charge, the worker finishes it the same way (`reconcile`),
-from the order kept in the attempt.
+An order is idempotent by its key (the client's Idempotency-Key or form key, or one
+derived from the order): a repeat gets the first answer back; a repeat while the
+first is still with the processor gets 409; a repeat after an answer was lost looks
+the charge up by the attempt's reference and finishes the order. If the process
+dies after the charge, the worker finishes it the same way (`reconcile`), from the
+order kept in the attempt.
 """
 
 from __future__ import annotations
@@ -41,14 +43,19 @@ from subdesk.db import Database, savepoint
 from subdesk.errors import Conflict, PaymentFailed, SubdeskError
 from subdesk.models import IdempotencyRecord, PaymentAttempt, Subscription
 from subdesk.money import Money
-from subdesk.subscriptions import purchase, queries
+from subdesk.subscriptions import lifecycle, purchase, queries
 
 Answer = tuple[int, dict[str, Any]]
-# How each surface answers a finished purchase: what a repeat of its request replays.
-SURFACES: dict[str, Callable[[Work, Subscription], Answer]] = {
-    "api": lambda work, sub: (201, queries.describe(work, [sub])[0].model_dump(mode="json")),
-    "portal": lambda _work, sub: (303, {"id": str(sub.id)}),
-}
+# How each surface answers a finished order: what a repeat of its request replays.
+SURFACES: dict[str, Callable[[Work, Subscription, str | None], Answer]] = {
+    "api": lambda work, sub, _change: (
+        201, _described(work, sub),
+    ),
+    "api_plan": lambda work, sub, change: (
+        200, {"change": change, "subscription": _described(work, sub)},
+    ),
+    "portal": lambda _work, sub, _change: (303, {"id": str(sub.id)}),
+}  # fmt: skip
 ASK, LOOK_UP, LOOK_UP_RECENT = "ask", "look_up", "look_up_recent"
 # A purchase sent without a key is taken for a retry of the same order within this time.
 DERIVED_KEY_WINDOW = timedelta(minutes=10)
@@ -67,31 +74,46 @@ class PaymentPending(SubdeskError):
 
 
 @dataclass(frozen=True, slots=True)
+class PlanChangeNow:
+    """An upgrade paid now (any other plan change waits for the end of the term: no charge)."""
+
+    subscription_id: uuid.UUID
+    plan_id: uuid.UUID
+    idempotency_key: str
+
+
+@dataclass(frozen=True, slots=True)
 class Order:
-    """A purchase as the customer sent it, and how its answer is kept."""
+    """A purchase or an upgrade as the customer sent it, and how its answer is kept."""
 
     account_id: uuid.UUID
-    purchase: purchase.Purchase
+    deal: purchase.Purchase | PlanChangeNow
     surface: str  # a key of SURFACES
     scope: str  # the idempotency record's scope
     fingerprint: str
     client_ip: str | None = None
     user_agent: str | None = None
 
+    @property
+    def key(self) -> str:
+        return self.deal.idempotency_key
+
     def as_intent(self) -> dict[str, Any]:
-        order = {k: str(v) if isinstance(v, uuid.UUID) else v for k, v in asdict(self).items()}
-        order["purchase"] = {
-            k: str(v) if isinstance(v, uuid.UUID) else v for k, v in asdict(self.purchase).items()
-        }
+        order = {k: _plain(v) for k, v in asdict(self).items()}
+        order["deal"] = {k: _plain(v) for k, v in asdict(self.deal).items()}
+        order["deal_kind"] = "plan_change" if isinstance(self.deal, PlanChangeNow) else "purchase"
         return order
 
     @classmethod
     def from_intent(cls, intent: dict[str, Any]) -> Order:
-        bought = dict(intent["purchase"])
-        bought["plan_id"] = uuid.UUID(bought["plan_id"])
-        bought["payment_method_id"] = uuid.UUID(bought["payment_method_id"])
-        fields = {**intent, "account_id": uuid.UUID(intent["account_id"])}
-        return cls(**{**fields, "purchase": purchase.Purchase(**bought)})
+        fields = {k: v for k, v in intent.items() if k != "deal_kind"}
+        deal = dict(fields.pop("deal"))
+        for name in ("plan_id", "payment_method_id", "subscription_id"):
+            if name in deal:
+                deal[name] = uuid.UUID(deal[name])
+        made = PlanChangeNow if intent.get("deal_kind") == "plan_change" else purchase.Purchase
+        fields["account_id"] = uuid.UUID(fields["account_id"])
+        return cls(**fields, deal=made(**deal))
 
     def work(self, session: Session, runtime: Runtime) -> Work:
         actor = Actor.customer(self.account_id)
@@ -106,22 +128,60 @@ def derived_key(account_id: uuid.UUID, order: dict[str, Any], now: datetime) -> 
     return f"derived:{account_id}:{digest}:{window}"
 
 
+def _described(work: Work, subscription: Subscription) -> dict[str, Any]:
+    return queries.describe(work, [subscription])[0].model_dump(mode="json")
+
+
+def _plain(value: object) -> object:
+    return str(value) if isinstance(value, uuid.UUID) else value
+
+
+@dataclass(frozen=True, slots=True)
+class ToCharge:
+    """What an order asks of the processor, and what its attempt belongs to."""
+
+    charge: ChargeAttempt
+    subscription_id: uuid.UUID | None
+    period_number: int
+    method_id: uuid.UUID
+    kind: str
+
+
+def _priced(work: Work, order: Order) -> ToCharge | Answer:
+    """The order's charge, or (nothing to charge now) the order carried out: its answer."""
+    deal = order.deal
+    if isinstance(deal, PlanChangeNow):
+        charge = lifecycle.upgrade_charge(
+            work, order.account_id, deal.subscription_id, deal.plan_id, deal.idempotency_key
+        )
+        if charge is None:
+            sub, change = lifecycle.change_plan(
+                work, order.account_id, deal.subscription_id, deal.plan_id, deal.idempotency_key
+            )
+            return _remember(work, order, SURFACES[order.surface](work, sub, change.value))
+        sub = work.session.get_one(Subscription, deal.subscription_id)
+        assert sub.payment_method_id is not None  # noqa: S101 - upgrade_charge checked it
+        return ToCharge(charge, sub.id, sub.period_number, sub.payment_method_id, "proration")
+    checked = purchase.check_order(work, order.account_id, deal)
+    if not checked.charges_now:  # a trial: nothing to charge now
+        subscription = purchase.subscribe(work, order.account_id, deal)
+        return _remember(work, order, SURFACES[order.surface](work, subscription, None))
+    charge = purchase.first_charge(checked.plan, order.account_id, deal, checked.method)
+    return ToCharge(charge, None, 1, checked.method.id, "initial")
+
+
 def buy(database: Database, runtime: Runtime, order: Order) -> Answer:
-    """Buy once for this order's key; returns the surface's answer (status, body), or raises
-    the refusal (declined, in progress, pending) as any service does."""
+    """Carry out the order once for its key; returns the surface's answer (status, body), or
+    raises the refusal (declined, in progress, pending) as any service does."""
     with database.transaction() as session:
         work = order.work(session, runtime)
         stored = _stored(session, order)
         if stored is not None:
             return stored
-        checked = purchase.check_order(work, order.account_id, order.purchase)
-        if not checked.charges_now:  # a trial: nothing to charge now
-            subscription = purchase.subscribe(work, order.account_id, order.purchase)
-            return _remember(work, order, SURFACES[order.surface](work, subscription))
-        charge = purchase.first_charge(
-            checked.plan, order.account_id, order.purchase, checked.method
-        )
-        attempt, mode = _open(work, order, charge)
+        priced = _priced(work, order)
+        if not isinstance(priced, ToCharge):
+            return priced
+        attempt, mode = _open(work, order, priced)
     answer = _ask(runtime, attempt, mode)  # no transaction is open here
     if answer is None and mode == LOOK_UP_RECENT:
         # Lost moments ago: the processor may still be carrying it out, or not show it yet.
@@ -130,15 +190,13 @@ def buy(database: Database, runtime: Runtime, order: Order) -> Answer:
 
 
 def _stored(session: Session, order: Order) -> Answer | None:
-    return idempotency.replay(
-        session, order.scope, order.purchase.idempotency_key, order.fingerprint
-    )
+    return idempotency.replay(session, order.scope, order.key, order.fingerprint)
 
 
-def _open(work: Work, order: Order, charge: Any) -> tuple[OpenAttempt, str]:
+def _open(work: Work, order: Order, priced: ToCharge) -> tuple[OpenAttempt, str]:
     """This order's open attempt (to look up: LOOK_UP, or LOOK_UP_RECENT within its lease,
     where finding nothing proves nothing yet), or a new one (to ask for: ASK)."""
-    session = work.session
+    session, charge = work.session, priced.charge
     found = session.scalars(
         select(PaymentAttempt).where(
             PaymentAttempt.payment_key == charge.idempotency_key,
@@ -148,19 +206,20 @@ def _open(work: Work, order: Order, charge: Any) -> tuple[OpenAttempt, str]:
     if found is not None:
         lease = charge_attempts.lease_of(work.settings)
         if found.state == "pending" and found.updated_at > work.now - lease:
-            raise PurchaseInProgress("This purchase is being paid for; wait a moment.")
+            raise _in_progress()
         recent = found.updated_at > work.now - lease
         return _as_open(found, charge.token), LOOK_UP_RECENT if recent else LOOK_UP
     attempt = OpenAttempt(
-        uuid.uuid4(), None, 1, charge.idempotency_key, charge.token, charge.amount
-    )
+        uuid.uuid4(), priced.subscription_id, priced.period_number, charge.idempotency_key,
+        charge.token, charge.amount,
+    )  # fmt: skip
     row = dict(
         id=attempt.id,
         account_id=order.account_id,
-        subscription_id=None,
-        payment_method_id=order.purchase.payment_method_id,
-        kind="initial",
-        period_number=1,
+        subscription_id=priced.subscription_id,
+        payment_method_id=priced.method_id,
+        kind=priced.kind,
+        period_number=priced.period_number,
         amount_minor=charge.amount.amount,
         currency=charge.amount.currency,
         payment_key=charge.idempotency_key,
@@ -173,7 +232,7 @@ def _open(work: Work, order: Order, charge: Any) -> tuple[OpenAttempt, str]:
         with savepoint(session):
             session.execute(insert(PaymentAttempt), [row])
     except IntegrityError:  # a parallel request with this key opened it first
-        raise PurchaseInProgress("This purchase is being paid for; wait a moment.") from None
+        raise _in_progress() from None
     return attempt, ASK
 
 
@@ -209,30 +268,72 @@ def complete(
             stored = _stored(session, order)
             if stored is not None:
                 return stored
-            raise PurchaseInProgress("This purchase is being paid for; wait a moment.")
+            raise _in_progress()
         if isinstance(answer, Charge):
-            return _subscribed(work, order, attempt, answer)
-        refusal = _refusal(answer)
+            done = _carried_out(work, order, attempt, answer)
+            if not isinstance(done, SubdeskError):
+                return done
+            refusal = done
+        else:
+            refusal = _refusal(answer)
         if answer is not None and not isinstance(answer, GatewayUnavailable):
             _remember(work, order, (refusal.status, refusal.as_body()))
     raise refusal
 
 
-def _subscribed(work: Work, order: Order, attempt: OpenAttempt, charge: Charge) -> Answer:
-    method = get_method(work, order.account_id, order.purchase.payment_method_id)
-    call = ChargeAttempt(method.gateway_token, attempt.amount, attempt.payment_key)
+def _in_progress() -> Conflict:
+    return PurchaseInProgress("This order is being paid for; wait a moment.")
+
+
+def _paying(work: Work, attempt: OpenAttempt, charge: Charge, token: str) -> Work:
+    """`work` whose processor answers this charge with `charge`, and asks nothing."""
+    call = ChargeAttempt(token, attempt.amount, attempt.payment_key)
     answered = AnsweredGateway(work.gateway, {attempt.payment_key: (call, charge)})
-    paying = Work(
-        work.session, replace(work.runtime, gateway=answered), work.actor, work.client_ip,
-        work.user_agent,
-    )  # fmt: skip
-    subscription = purchase.subscribe(paying, order.account_id, order.purchase)
+    runtime = replace(work.runtime, gateway=answered)
+    return Work(work.session, runtime, work.actor, work.client_ip, work.user_agent)
+
+
+def _carried_out(
+    work: Work, order: Order, attempt: OpenAttempt, charge: Charge
+) -> Answer | SubdeskError:
+    deal = order.deal
+    if isinstance(deal, PlanChangeNow):
+        return _upgraded(work, order, deal, attempt, charge)
+    method = get_method(work, order.account_id, deal.payment_method_id)
+    paying = _paying(work, attempt, charge, method.gateway_token)
+    subscription = purchase.subscribe(paying, order.account_id, deal)
     work.session.execute(
         update(PaymentAttempt)
         .where(PaymentAttempt.id == attempt.id)
         .values(subscription_id=subscription.id)
     )
-    return _remember(work, order, SURFACES[order.surface](work, subscription))
+    return _remember(work, order, SURFACES[order.surface](work, subscription, None))
+
+
+def _upgraded(
+    work: Work, order: Order, deal: PlanChangeNow, attempt: OpenAttempt, charge: Charge
+) -> Answer | SubdeskError:
+    """The bigger plan from now, if the subscription still allows it; if it changed while the
+    charge was made (canceled, changed plan), the charge is recorded and refunded."""
+    try:
+        with savepoint(work.session):
+            still = lifecycle.upgrade_charge(
+                work, order.account_id, deal.subscription_id, deal.plan_id, deal.idempotency_key
+            )
+    except SubdeskError as refused:
+        still, why = None, refused.message
+    else:
+        why = "The subscription changed while the upgrade was paid for."
+    subscription = work.session.get_one(Subscription, deal.subscription_id)
+    if still is None or still.idempotency_key != attempt.payment_key:
+        lifecycle.refund_unmade_upgrade(work, subscription, charge, attempt.id)
+        return Conflict(f"{why} The charge is refunded.", code="plan_change_refunded")
+    paying = _paying(work, attempt, charge, still.token)
+    sub, change = lifecycle.change_plan(
+        paying, order.account_id, deal.subscription_id, deal.plan_id, deal.idempotency_key,
+        charged=attempt.amount,
+    )  # fmt: skip
+    return _remember(work, order, SURFACES[order.surface](work, sub, change.value))
 
 
 def _refusal(answer: ChargeAnswer | ChargeFound | None) -> SubdeskError:
@@ -250,7 +351,7 @@ def _remember(work: Work, order: Order, answer: Answer) -> Answer:
     work.session.add(
         IdempotencyRecord(
             scope=order.scope,
-            key=order.purchase.idempotency_key,
+            key=order.key,
             request_hash=order.fingerprint,
             status_code=answer[0],
             response=answer[1],
@@ -270,7 +371,6 @@ def reconcile(database: Database, runtime: Runtime, limit: int = 100) -> int:
             session.scalars(
                 select(PaymentAttempt)
                 .where(
-                    PaymentAttempt.subscription_id.is_(None),
                     PaymentAttempt.intent.is_not(None),
                     PaymentAttempt.state.in_(charge_attempts.OPEN),
                     PaymentAttempt.updated_at <= now - lease,

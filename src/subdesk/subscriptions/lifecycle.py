@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 from subdesk.audit.log import record
 from subdesk.billing import ledger
+from subdesk.billing.gateway import Charge, ChargeAttempt
 from subdesk.billing.payment_methods import get_method
 from subdesk.catalog.service import plan_of
 from subdesk.context import Work
 from subdesk.errors import Conflict
-from subdesk.models import Plan, Subscription
+from subdesk.models import Payment, PaymentMethod, Plan, Subscription
 from subdesk.money import Money
 from subdesk.notifications import messages
 from subdesk.subscriptions import renewal, repository, rules
@@ -90,14 +92,11 @@ def terms_of(plan: Plan) -> PlanTerms:
     )
 
 
-def change_plan(
-    work: Work,
-    account_id: uuid.UUID,
-    subscription_id: uuid.UUID,
-    plan_id: uuid.UUID,
-    idempotency_key: str,
-) -> tuple[Subscription, PlanChange]:
-    """An upgrade takes effect now with a prorated charge; anything else at the end of the term."""
+def _checked_change(
+    work: Work, account_id: uuid.UUID, subscription_id: uuid.UUID, plan_id: uuid.UUID
+) -> tuple[Subscription, Plan, Plan, PlanChange]:
+    """The subscription (locked), its plan, the plan asked for, and what kind of change that
+    is; refused (writing nothing) if the change cannot be made."""
     subscription = repository.get_owned(work.session, account_id, subscription_id, lock=True)
     if subscription.status not in (Status.TRIALING, Status.ACTIVE):
         raise Conflict(
@@ -114,10 +113,44 @@ def change_plan(
         )
     if not new.active:
         raise Conflict("This plan is no longer sold.", code="plan_unavailable", field="plan_id")
-    kind = rules.classify_plan_change(terms_of(old), terms_of(new))
+    return subscription, old, new, rules.classify_plan_change(terms_of(old), terms_of(new))
+
+
+def upgrade_charge(
+    work: Work,
+    account_id: uuid.UUID,
+    subscription_id: uuid.UUID,
+    plan_id: uuid.UUID,
+    idempotency_key: str,
+) -> ChargeAttempt | None:
+    """The prorated charge `change_plan` would make now (None: it makes none); refused as
+    `change_plan` would refuse."""
+    subscription, old, new, kind = _checked_change(work, account_id, subscription_id, plan_id)
+    if kind is not PlanChange.UPGRADE_NOW:
+        return None
+    request = _proration(work, subscription, old, new, idempotency_key)
+    if request is None:
+        return None
+    method = _card_of(work, subscription)
+    return ChargeAttempt(method.gateway_token, request.amount, request.gateway_key)
+
+
+def change_plan(
+    work: Work,
+    account_id: uuid.UUID,
+    subscription_id: uuid.UUID,
+    plan_id: uuid.UUID,
+    idempotency_key: str,
+    *,
+    charged: Money | None = None,
+) -> tuple[Subscription, PlanChange]:
+    """An upgrade takes effect now with a prorated charge; anything else at the end of the term.
+    The charge goes through `work.gateway` (in a plan checkout: the answer it already has, of
+    the amount `charged`)."""
+    subscription, old, new, kind = _checked_change(work, account_id, subscription_id, plan_id)
     before = snapshot(subscription)
     if kind is PlanChange.UPGRADE_NOW:
-        _upgrade_now(work, subscription, old, new, idempotency_key)
+        _upgrade_now(work, subscription, old, new, idempotency_key, charged)
     else:
         subscription.pending_plan_id = new.id
     subscription.updated_at = work.now
@@ -135,9 +168,10 @@ def change_plan(
     return subscription, kind
 
 
-def _upgrade_now(
+def _proration(
     work: Work, subscription: Subscription, old: Plan, new: Plan, idempotency_key: str
-) -> None:
+) -> ledger.ChargeRequest | None:
+    """The charge for the rest of the period on the bigger plan (None: nothing to charge)."""
     amount = rules.prorated_charge(
         old.renewal_price_minor,
         new.renewal_price_minor,
@@ -145,20 +179,66 @@ def _upgrade_now(
         subscription.current_period_end,
         work.now,
     )
-    if subscription.status == Status.ACTIVE and amount > 0:
-        if subscription.payment_method_id is None:
-            raise Conflict("Add a payment method first.", code="payment_method_required")
-        method = get_method(work, subscription.account_id, subscription.payment_method_id)
-        request = ledger.ChargeRequest(
-            kind="proration",
-            amount=Money(amount, new.currency),
-            period_number=subscription.period_number,
-            first_paid=False,
-            description=f"Upgrade to {new.name} for the rest of the period",
-            period_start=work.now,
-            period_end=subscription.current_period_end,
-            idempotency_key=f"upgrade:{subscription.id}:{idempotency_key}",
-        )
+    if subscription.status != Status.ACTIVE or amount <= 0:
+        return None
+    return ledger.ChargeRequest(
+        kind="proration",
+        amount=Money(amount, new.currency),
+        period_number=subscription.period_number,
+        first_paid=False,
+        description=f"Upgrade to {new.name} for the rest of the period",
+        period_start=work.now,
+        period_end=subscription.current_period_end,
+        idempotency_key=f"upgrade:{subscription.id}:{idempotency_key}",
+    )
+
+
+UNMADE_UPGRADE_REFUND_REASON = "upgrade_not_made"
+
+
+def refund_unmade_upgrade(
+    work: Work, subscription: Subscription, charge: Charge, attempt_id: uuid.UUID
+) -> None:
+    """An upgrade's charge that came back when the upgrade could no longer be made: recorded
+    with its invoice, so subdesk knows of it, and refunded in full at once."""
+    plan = plan_of(work, subscription.plan_id)
+    request = ledger.ChargeRequest(
+        kind="proration",
+        amount=charge.amount,
+        period_number=subscription.period_number,
+        first_paid=False,
+        description=f"Upgrade of {plan.name} not made (refunded)",
+        period_start=work.now,
+        period_end=max(work.now, subscription.current_period_end),
+        idempotency_key=f"unwanted:{attempt_id}",
+    )
+    captured = ledger.record_charge(work, subscription, request, charge)
+    payment = work.session.get_one(Payment, captured.payment_id)
+    ledger.refund(
+        work, payment, charge.amount.amount, reason=UNMADE_UPGRADE_REFUND_REASON,
+        idempotency_key=f"unwanted:{attempt_id}",
+    )  # fmt: skip
+
+
+def _card_of(work: Work, subscription: Subscription) -> PaymentMethod:
+    if subscription.payment_method_id is None:
+        raise Conflict("Add a payment method first.", code="payment_method_required")
+    return get_method(work, subscription.account_id, subscription.payment_method_id)
+
+
+def _upgrade_now(
+    work: Work,
+    subscription: Subscription,
+    old: Plan,
+    new: Plan,
+    idempotency_key: str,
+    charged: Money | None,
+) -> None:
+    request = _proration(work, subscription, old, new, idempotency_key)
+    if request is not None:
+        if charged is not None:  # the amount asked of the processor a moment ago
+            request = replace(request, amount=charged)
+        method = _card_of(work, subscription)
         captured = ledger.capture(work, subscription, method, request)
         messages.receipt(work, subscription, new, captured, ledger.card_label(method))
     subscription.plan_id = new.id
