@@ -27,7 +27,7 @@ from subdesk.models import Payment, PaymentAttempt, Refund
 from subdesk.money import Money
 from subdesk.worker import renewals
 from subdesk.worker.renewals import run_pass
-from tests.factories import customer, subscribe
+from tests.factories import add_card, customer, subscribe
 
 
 class WatchedGateway:
@@ -372,3 +372,35 @@ def test_cards_are_tokenized_with_no_transaction_open(
         object.__setattr__(runtime, "gateway", original)
     assert (added.status_code, refused.status_code) == (201, 401)
     assert watched.held == [0]  # once, for the signed-in customer, with nothing checked out
+
+
+def test_a_new_card_during_grace_is_charged_at_once_with_no_transaction_open(
+    client: TestClient, clock: TestClock, database: Database, runtime: Runtime
+) -> None:
+    buyer = customer(client)
+    bought = subscribe(client, buyer, "av1-month-usd")["id"]
+    declining = add_card(client, buyer.headers, "4000000000000341")  # every charge declined
+    moved = client.put(
+        f"/api/v1/subscriptions/{bought}/payment-method",
+        json={"payment_method_id": declining},
+        headers=buyer.headers,
+    )
+    assert moved.status_code == 200
+    good = add_card(client, buyer.headers)
+    clock.advance(timedelta(days=31))
+    assert run_pass(database, runtime) == Counter(payment_failed=1)
+    watched = WatchedGateway(runtime.gateway)  # type: ignore[arg-type]
+    held: list[int] = []
+    watched.before = lambda _what: held.append(database.engine.pool.checkedout())  # type: ignore[attr-defined]
+    original = runtime.gateway
+    object.__setattr__(runtime, "gateway", watched)
+    try:
+        answer = client.put(
+            f"/api/v1/subscriptions/{bought}/payment-method",
+            json={"payment_method_id": good},
+            headers=buyer.headers,
+        )
+    finally:
+        object.__setattr__(runtime, "gateway", original)
+    assert (answer.status_code, answer.json()["status"]) == (200, "active")
+    assert held == [0]

@@ -48,6 +48,7 @@ from subdesk.subscriptions.schemas import (
     VerifyIn,
     VerifyOut,
 )
+from subdesk.worker import renewals
 
 router = APIRouter(prefix="/api/v1", tags=["subscriptions"], responses=ERRORS)
 
@@ -140,7 +141,11 @@ def change_payment_method(
         )
         return queries.describe(work, [subscription])[0]
 
-    return as_customer(request, bearer, handler, idempotency_key=key, payload=body.model_dump())
+    as_customer(request, bearer, handler, idempotency_key=key, payload=body.model_dump())
+    # Past due, the renewal is due at once: retried with the new card now (the processor asked
+    # with no transaction open), and the answer shows the subscription as it is then.
+    renewals.retry_now(database_of(request), runtime_of(request), sid)
+    return as_customer(request, bearer, lambda w, a: queries.get_subscription(w, a.id, sid))
 
 
 @router.put("/subscriptions/{subscription_id}/plan", response_model=PlanChangeOut)

@@ -15,7 +15,7 @@ from subdesk.errors import Conflict
 from subdesk.models import Payment, PaymentMethod, Plan, Subscription
 from subdesk.money import Money
 from subdesk.notifications import messages
-from subdesk.subscriptions import renewal, repository, rules
+from subdesk.subscriptions import repository, rules
 from subdesk.subscriptions.channels import refuse_if_billed_elsewhere
 from subdesk.subscriptions.rules import PlanChange, PlanTerms, Status
 from subdesk.subscriptions.snapshot import snapshot
@@ -250,7 +250,7 @@ def _upgrade_now(
 def change_payment_method(
     work: Work, account_id: uuid.UUID, subscription_id: uuid.UUID, method_id: uuid.UUID
 ) -> Subscription:
-    """Pay with another card from now on; past due, the renewal is retried with it at once."""
+    """Pay with another card from now on; past due, the renewal is due again at once."""
     subscription = repository.get_owned(work.session, account_id, subscription_id, lock=True)
     if not rules.can_change_auto_renew(Status(subscription.status)):
         raise Conflict("This subscription has ended.", code="subscription_ended")
@@ -270,6 +270,7 @@ def change_payment_method(
         now=work.now,
     )
     if subscription.status == Status.PAST_DUE and subscription.auto_renew:
+        # Due at once: the caller has the worker's steps retry it (worker.renewals.retry_now).
         subscription.retries_left = max(subscription.retries_left, 1)
-        renewal.renew(work, subscription)
+        subscription.next_action_at = work.now
     return subscription

@@ -16,7 +16,7 @@ from datetime import datetime
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table, bindparam, select, true
 from sqlalchemy.orm import Session
 
 from subdesk.models import Subscription
@@ -66,11 +66,15 @@ class Claim:
     read: list[tuple[Any, ...]]
 
 
-def claim_due(session: Session, now: datetime, limit: int) -> Claim:
-    """Lock up to `limit` due subscriptions no other worker holds, the longest due first."""
+def claim_due(
+    session: Session, now: datetime, limit: int, only: list[uuid.UUID] | None = None
+) -> Claim:
+    """Lock up to `limit` due subscriptions (of `only`, if given) no other worker holds, the
+    longest due first."""
     query = (
         select(*(_TABLE.c[name] for name in COLUMNS))
         .where(_TABLE.c.next_action_at <= now)
+        .where(_TABLE.c.id.in_(only) if only is not None else true())
         .order_by(_TABLE.c.next_action_at)
         .limit(limit)
         .with_for_update(skip_locked=True)

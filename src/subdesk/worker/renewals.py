@@ -218,12 +218,18 @@ def _step(step: Callable[[bool], T], careful: bool | None) -> T:
         return step(True)
 
 
-def _claim(database: Database, runtime: Runtime, size: int, careful: bool) -> Asked:
+def _claim(
+    database: Database,
+    runtime: Runtime,
+    size: int,
+    careful: bool,
+    only: list[uuid.UUID] | None = None,
+) -> Asked:
     """Step 1: claim a batch, do what moves no money, and commit each charge's attempt."""
     asked = Asked([], [], Counter())
     with database.transaction() as session:
         work = Work(session, runtime, SYSTEM)
-        claim = claims.claim_due(session, work.now, size)
+        claim = claims.claim_due(session, work.now, size, only)
         held = preload(session, claim.rows)
         waiting = charge_attempts.with_open_attempts(session, [row.id for row in claim.rows])
         for index, subscription in enumerate(claim.rows):
@@ -340,6 +346,16 @@ def _each(work: Work, claim: Claim, index: int, careful: bool, action: Callable[
         claims.restore(claim, index)
         subscription.next_action_at = work.now + BACKOFF
         return "error"
+
+
+def retry_now(database: Database, runtime: Runtime, subscription_id: uuid.UUID) -> Counter[str]:
+    """Do now what is due for one subscription (a past-due customer's new card), by the same
+    steps as the worker: its charge is asked with no transaction open."""
+    asked = _claim(database, runtime, 1, True, [subscription_id])
+    if asked.attempts:
+        asked.answers = list(Processor(runtime).ask(asked.attempts))
+        asked.outcomes.update(_record(database, runtime, asked, True))
+    return asked.outcomes
 
 
 def reconcile_charges(
