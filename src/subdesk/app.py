@@ -1,4 +1,4 @@
-"""create_app(): the FastAPI application with its routers, error handlers and health check."""
+"""create_app(): the FastAPI application with its routers, middleware and error handlers."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from subdesk import __version__
@@ -24,10 +24,14 @@ from subdesk.channels.stores.api import router as stores_router
 from subdesk.config import Settings
 from subdesk.context import Runtime
 from subdesk.db import Database
-from subdesk.errors import RateLimited, SubdeskError
+from subdesk.errors import SubdeskError
 from subdesk.licensing.api import router as licensing_router
 from subdesk.licensing.fast_route import CheckInFastPath
 from subdesk.notifications.api import router as webhooks_router
+from subdesk.operations import health
+from subdesk.operations.api import router as operations_router
+from subdesk.operations.logging import current_request_id
+from subdesk.operations.requests import RequestTelemetry
 from subdesk.portal.app import install_portal
 from subdesk.portal.pages import is_page
 from subdesk.ratelimit import DeclarationLimiter, Limiter, SignInLimiter
@@ -81,20 +85,15 @@ def create_app(
         trust_admin_router,
         agent_api_router,
         sandbox_router,
+        operations_router,
     ):
         app.include_router(router)
     _install_error_handlers(app)
     install_agent(app)
     install_portal(app, app.state.runtime)
     app.add_middleware(BodyLimit)
+    app.add_middleware(RequestTelemetry)
     app.add_middleware(CheckInFastPath)  # outermost: the hot path skips the rest
-
-    @app.get("/healthz", tags=["operations"])
-    def healthz(request: Request) -> dict[str, str]:
-        with request.app.state.database.transaction() as session:
-            session.execute(text("SELECT 1"))
-        return {"status": "ok", "version": __version__}
-
     return app
 
 
@@ -103,8 +102,14 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def subdesk_error(request: Request, exc: SubdeskError) -> Response:
         if is_page(request):
             return error_page(request, exc.status, exc)
-        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
-        return JSONResponse(exc.as_body(), status_code=exc.status, headers=headers)
+        return _refusal(request, exc)
+
+    @app.exception_handler(SQLAlchemyError)
+    async def database_error(request: Request, exc: SQLAlchemyError) -> Response:
+        if health.is_outage(exc):
+            log.warning("database unavailable: %s", type(exc).__name__)
+            return _refusal(request, health.outage())
+        raise exc  # a bug, not an outage: the last-resort handler below logs it, 500
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -128,14 +133,40 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unexpected error", exc_info=exc)
-        if is_page(request):
-            return error_page(request, 500)
-        body = {
-            "error": {
-                "code": "internal_error",
-                "message": "Something went wrong on our side.",
-                "field": None,
-            }
+        # Here (outside every middleware) too: a middleware may be the one to reach the
+        # database (the portal's sessions).
+        if health.is_outage(exc):
+            return _with_request_id(_refusal(request, health.outage()))
+        return _with_request_id(_unexpected(request, exc))
+
+
+def _refusal(request: Request, exc: SubdeskError) -> Response:
+    retry_after = getattr(exc, "retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    if is_page(request):
+        response = error_page(request, exc.status, exc)
+        response.headers.update(headers or {})
+        return response
+    return JSONResponse(exc.as_body(), status_code=exc.status, headers=headers)
+
+
+def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error", exc_info=exc)
+    if is_page(request):
+        return error_page(request, 500)
+    body = {
+        "error": {
+            "code": "internal_error",
+            "message": "Something went wrong on our side.",
+            "field": None,
         }
-        return JSONResponse(body, status_code=500)
+    }
+    return JSONResponse(body, status_code=500)
+
+
+def _with_request_id(response: Response) -> Response:
+    """Answers from the last-resort handler leave after RequestTelemetry's: the id is added here."""
+    request_id = current_request_id()
+    if request_id:
+        response.headers["X-Request-ID"] = request_id
+    return response

@@ -108,35 +108,60 @@ def serve(
     port: int = typer.Option(None, help="Port (default SUBDESK_PORT or 8000)."),
     workers: int = typer.Option(1, help="Number of API processes."),
     auto_migrate: bool = typer.Option(True, help="Run migrations before serving."),
+    log_level: str = typer.Option("info", help="debug, info, warning or error."),
 ) -> None:
-    """Serve the JSON API (and its OpenAPI docs at /docs)."""
+    """Serve the JSON API (and its OpenAPI docs at /docs); logs are JSON lines on stderr,
+    metrics at /metrics for every process together."""
     import uvicorn
 
+    from subdesk.operations.logging import logging_config
+    from subdesk.operations.metrics_dir import shared_metrics_dir
+
     settings = Settings()
-    if auto_migrate:
-        migrate()
-    console.print(
-        f"subdesk on http://{host or settings.host}:{port or settings.port}  (docs at /docs)"
-    )
-    uvicorn.run(
-        "subdesk.asgi:app",
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers,
-        log_level="info",
-    )
+    # Before anything imports prometheus_client, in this process or the workers it starts.
+    with shared_metrics_dir():
+        if auto_migrate:
+            migrate()
+        console.print(
+            f"subdesk on http://{host or settings.host}:{port or settings.port}  (docs at /docs)"
+        )
+        uvicorn.run(
+            "subdesk.asgi:app",
+            host=host or settings.host,
+            port=port or settings.port,
+            workers=workers,
+            log_config=logging_config(log_level.upper()),
+            access_log=False,  # each request's JSON line comes from the app, with its id
+        )
 
 
 @app.command()
 def worker(
     once: bool = typer.Option(False, "--once", help="Do one pass over what is due, then exit."),
     poll: float = typer.Option(5.0, help="Seconds to wait between passes when idle."),
+    metrics_port: int = typer.Option(
+        None,
+        envvar="SUBDESK_WORKER_METRICS_PORT",
+        help="Serve this worker's Prometheus metrics (liveness, renewals, charges) on this port.",
+    ),
+    metrics_host: str = typer.Option(
+        "127.0.0.1", envvar="SUBDESK_WORKER_METRICS_HOST", help="Where the metrics listen."
+    ),
 ) -> None:
     """Renew due subscriptions, retry failed charges, end lapsed ones (run as many as you like)."""
     import gc
-    import logging
+    import os
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from subdesk.operations import logging as work_log
+
+    work_log.configure()
+    # The worker reports on its own port, never into the API's shared directory (which
+    # `subdesk serve` empties when it starts).
+    os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    if metrics_port is not None:
+        from subdesk.operations.metrics import serve_worker_metrics
+
+        serve_worker_metrics(metrics_host, metrics_port)
     from subdesk.db import Database
     from subdesk.runtime import build_runtime
     from subdesk.worker.loop import run

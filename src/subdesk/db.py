@@ -44,6 +44,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 def make_engine(url: str, *, for_writes: bool = True, **kwargs: Any) -> Engine:
     """An engine for `url`; SQLite gets WAL, foreign keys and serialised writing transactions."""
     parsed = make_url(url)
+    # A statement's parameters (emails, token digests, card details) stay out of errors and logs.
+    kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=40, **kwargs)
     if parsed.database and parsed.database != ":memory:":

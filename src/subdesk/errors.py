@@ -7,7 +7,8 @@
     ├── NotFound                  404  absent, or not yours (never 403: ids do not leak)
     ├── Conflict                  409  the state forbids it (illegal transition, reused key)
     ├── TooLarge                  413  more than an endpoint reads (a page over 1 MB)
-    └── RateLimited               429
+    ├── RateLimited               429
+    └── ServiceUnavailable        503  the database is away, or not migrated yet
 
 Services raise these; only `app.py` turns them into HTTP responses.
 """
@@ -66,4 +67,13 @@ class RateLimited(SubdeskError):
 
     def __init__(self, message: str, *, field: str | None = None, retry_after: int = 60) -> None:
         super().__init__(message, field=field)
+        self.retry_after = retry_after
+
+
+class ServiceUnavailable(SubdeskError):
+    status = 503
+    code = "service_unavailable"
+
+    def __init__(self, message: str, *, code: str | None = None, retry_after: int = 5) -> None:
+        super().__init__(message, code=code)
         self.retry_after = retry_after

@@ -24,6 +24,7 @@ from subdesk.context import Runtime, Work
 from subdesk.db import Database
 from subdesk.errors import InvalidRequest, NotAuthenticated, NotFound
 from subdesk.models import Account, IdempotencyRecord
+from subdesk.operations.logging import note_actor
 
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/auth/token")
 
@@ -52,6 +53,8 @@ def database_of(request: Request) -> Database:
 def work_of(request: Request, session: Any, actor: Actor = SYSTEM) -> Work:
     """The unit of work of this request: its session, who acts, and from where."""
     client = request.client.host if request.client else None
+    if actor is not SYSTEM:
+        note_actor(f"{actor.type}:{actor.id}")
     return Work(
         session=session,
         runtime=runtime_of(request),
@@ -131,6 +134,7 @@ def require_operator(request: Request, bearer: HTTPAuthorizationCredentials | No
     given = hashlib.sha256(bearer.credentials.encode()).hexdigest() if bearer else ""
     if not expected or not hmac.compare_digest(given, expected.lower()):
         raise NotAuthenticated("An operator key is needed here.", code="invalid_operator_key")
+    note_actor(f"operator:{given[:12]}")
     return Actor("operator", given[:12])
 
 

@@ -35,6 +35,7 @@ from subdesk.config import Settings
 from subdesk.db import append_row
 from subdesk.models import PaymentAttempt
 from subdesk.money import Money
+from subdesk.operations import metrics
 
 OPEN = ("pending", "unknown")
 # A pending attempt older than this lost the worker that made it (the call's time-out must be
@@ -122,12 +123,13 @@ def state_of(answer: ChargeAnswer | ChargeFound | None) -> str:
 
 
 def settle(
-    session: Session, attempt_id: uuid.UUID, answer: ChargeAnswer | ChargeFound | None,
+    session: Session, attempt: OpenAttempt, answer: ChargeAnswer | ChargeFound | None,
     now: datetime,
 ) -> bool:  # fmt: skip
     """Write the attempt's outcome if it is still open; False if another process did first
     (then that one records the rest, and this one must not)."""
-    values: dict[str, object] = {"state": state_of(answer), "updated_at": now}
+    state = state_of(answer)
+    values: dict[str, object] = {"state": state, "updated_at": now}
     if isinstance(answer, Charge):
         values["gateway_charge_id"] = answer.charge_id
     elif isinstance(answer, CardDeclined):
@@ -138,10 +140,13 @@ def settle(
         values["decline_code"] = "not_received"
     statement = (
         update(_ATTEMPTS)
-        .where(_ATTEMPTS.c.id == attempt_id, _ATTEMPTS.c.state.in_(OPEN))
+        .where(_ATTEMPTS.c.id == attempt.id, _ATTEMPTS.c.state.in_(OPEN))
         .values(**values)
     )
-    return bool(session.connection().execute(statement).rowcount)
+    if not session.connection().execute(statement).rowcount:
+        return False
+    metrics.count_charge(session, state, attempt.amount.currency)
+    return True
 
 
 def held_for_customer(

@@ -28,6 +28,7 @@ from subdesk.errors import Conflict
 from subdesk.models import Payment, Refund
 from subdesk.money import Money
 from subdesk.notifications import webhooks
+from subdesk.operations import metrics
 
 log = logging.getLogger("subdesk.billing")
 
@@ -161,6 +162,7 @@ def refund_succeeded(work: Work, refund_id: uuid.UUID, receipt: RefundReceipt) -
         "reason": row.reason,
     }
     webhooks.emit(work, "refund.created", data)
+    metrics.count_refund(work.session, "succeeded", row.currency)
     return "succeeded"
 
 
@@ -181,6 +183,7 @@ def refund_failed(
         .values(refunded_minor=table.c.refunded_minor - row.amount_minor)
     )
     _audit(work, row, "refund.failed", {"status": "failed", "why": why[:200]}, before)
+    metrics.count_refund(work.session, "failed", row.currency)
     return "failed"
 
 

@@ -15,10 +15,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from subdesk.context import Runtime, Work
 from subdesk.db import Database
-from subdesk.errors import RateLimited, SubdeskError
+from subdesk.errors import SubdeskError
 from subdesk.licensing.checkin import answer_check_in_of, mark_seen
 from subdesk.licensing.devices import token_digest
 from subdesk.licensing.schemas import CheckInOut
+from subdesk.operations import health
+from subdesk.operations.metrics import count_check_in
 
 PATH = "/api/v1/licenses/check-in"
 TOO_FAST = "Too many requests from this device. Try again later."
@@ -58,6 +60,7 @@ def check_in_body(state: Any, token: str, address: str) -> bytes:
     if answer.seen_due and answer.device_id is not None:
         with database.transaction() as session:
             mark_seen(Work(session, runtime, client_ip=address), answer.device_id)
+    count_check_in(answer.verdict.code)
     return CheckInOut.json_of(answer)
 
 
@@ -68,12 +71,24 @@ async def serve_check_in(scope: Scope, receive: Receive, send: Send) -> None:
     try:
         body = check_in_body(scope["app"].state, _bearer_token(scope), address)
     except SubdeskError as refusal:  # rendered as the app's error handler renders it
-        status, body = refusal.status, json.dumps(refusal.as_body()).encode()
-        if isinstance(refusal, RateLimited):
-            headers.append((b"retry-after", str(refusal.retry_after).encode()))
+        status, body, headers = _refused(refusal, headers)
+    except Exception as error:  # ahead of the app's handlers: a database outage is ours
+        if not health.is_outage(error):
+            raise
+        status, body, headers = _refused(health.outage(), headers)
     headers.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+def _refused(
+    refusal: SubdeskError, headers: list[tuple[bytes, bytes]]
+) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+    count_check_in(refusal.code)
+    retry_after = getattr(refusal, "retry_after", None)
+    if retry_after is not None:
+        headers.append((b"retry-after", str(retry_after).encode()))
+    return refusal.status, json.dumps(refusal.as_body()).encode(), headers
 
 
 def _bearer_token(scope: Scope) -> str:

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from subdesk.models.base import Base, uuid_pk
@@ -16,6 +16,7 @@ class OutboxEmail(Base):
     """An email: queued as a template and its context, rendered when sent and kept as sent."""
 
     __tablename__ = "outbox_emails"
+    __table_args__ = (Index("ix_outbox_emails_status_created_at", "status", "created_at"),)
 
     id: Mapped[uuid.UUID] = uuid_pk()
     # One message per purpose (e.g. "receipt:<payment>"), so a repeat never queues it twice.
@@ -35,6 +36,8 @@ class OutboxEmail(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # The request that queued it (its log lines say the same), for following one through.
+    request_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class Notice(Base):

@@ -64,6 +64,7 @@ class SupportCase(Base):
     """A case; its number is CASE- and the id, zero-padded to six digits."""
 
     __tablename__ = "support_cases"
+    __table_args__ = (Index("ix_support_cases_status_created_at", "status", "created_at"),)
 
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True

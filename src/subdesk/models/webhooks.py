@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from subdesk.models.base import Base, uuid_pk
@@ -28,6 +28,7 @@ class WebhookDelivery(Base):
     """One event for one endpoint; retried with backoff until delivered or given up."""
 
     __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_status_created_at", "status", "created_at"),)
 
     id: Mapped[uuid.UUID] = uuid_pk()
     endpoint_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("webhook_endpoints.id"), index=True)
@@ -41,3 +42,5 @@ class WebhookDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime]
     delivered_at: Mapped[datetime | None]
+    # The request whose change emitted the event (its log lines say the same).
+    request_id: Mapped[str | None] = mapped_column(String(64))

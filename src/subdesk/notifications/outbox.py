@@ -10,6 +10,7 @@ from subdesk.db import append_row
 from subdesk.models import Account, OutboxEmail
 from subdesk.notifications.formatting import localise
 from subdesk.notifications.render import render
+from subdesk.operations.logging import current_request_id
 
 
 def queue_email(
@@ -67,6 +68,7 @@ def queue_email_to(
         attempts=0,
         next_attempt_at=work.now,
         created_at=work.now,
+        request_id=current_request_id(),
     )
     append_row(work.session, OutboxEmail, row)
     return email_id

@@ -22,6 +22,7 @@ from subdesk.db import Database
 from subdesk.models import OutboxEmail
 from subdesk.notifications.outbox import render_row
 from subdesk.notifications.queue import claim_next
+from subdesk.operations.logging import working_on
 
 log = logging.getLogger("subdesk.email")
 
@@ -88,16 +89,18 @@ def deliver_pending(
             row = claim_next(session, OutboxEmail, now)
             if row is None:
                 return sent
-            render_row(row)
-            try:
-                sender.send(as_message(row, sender.mail_from))
-            except (OSError, smtplib.SMTPException) as error:
-                _postpone(row, now, error)
-                if isinstance(error, OSError | smtplib.SMTPServerDisconnected):
-                    return sent  # the server is away: leave the rest for later
-                continue
-            row.status, row.sent_at, row.attempts = "sent", now, row.attempts + 1
-            sent += 1
+            with working_on(row.request_id):  # its log lines name the request behind it
+                render_row(row)
+                try:
+                    sender.send(as_message(row, sender.mail_from))
+                except (OSError, smtplib.SMTPException) as error:
+                    _postpone(row, now, error)
+                    if isinstance(error, OSError | smtplib.SMTPServerDisconnected):
+                        return sent  # the server is away: leave the rest for later
+                    continue
+                row.status, row.sent_at, row.attempts = "sent", now, row.attempts + 1
+                log.info("email sent", extra={"outbox_id": str(row.id), "template": row.template})
+                sent += 1
     return sent
 
 

@@ -28,6 +28,7 @@ from subdesk.db import Database, append_row
 from subdesk.errors import InvalidRequest, NotFound
 from subdesk.models import WebhookDelivery, WebhookEndpoint
 from subdesk.notifications.queue import claim_next
+from subdesk.operations.logging import current_request_id, working_on
 
 log = logging.getLogger("subdesk.webhooks")
 
@@ -90,6 +91,7 @@ def emit(work: Work, event_type: str, data: dict[str, Any]) -> str:
                 attempts=0,
                 next_attempt_at=work.now,
                 created_at=work.now,
+                request_id=current_request_id(),
             )
             append_row(work.session, WebhookDelivery, delivery)
     return event_id
@@ -133,7 +135,9 @@ def deliver_due(
                 return delivered
             endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
             assert endpoint is not None  # noqa: S101 - deliveries keep their endpoint
-            status, error = _post(endpoint, delivery, timeout)
+            with working_on(delivery.request_id):
+                status, error = _post(endpoint, delivery, timeout)
+                _log_delivery(delivery, status, error)
             delivery.attempts += 1
             delivery.last_status_code, delivery.last_error = status, error
             if status is not None and 200 <= status < 300:
@@ -144,6 +148,14 @@ def deliver_due(
             else:
                 delivery.next_attempt_at = now + RETRY_AFTER[delivery.attempts - 1]
     return delivered
+
+
+def _log_delivery(delivery: WebhookDelivery, status: int | None, error: str | None) -> None:
+    ids = {"delivery_id": str(delivery.id), "event_type": delivery.event_type}
+    if status is not None and 200 <= status < 300:
+        log.info("webhook delivered", extra=ids)
+    else:
+        log.warning("webhook not delivered: %s", error, extra=ids)
 
 
 def _post(

@@ -10,7 +10,7 @@ from subdesk.portal.web import SESSION_TOKEN, redirect, render
 
 router = APIRouter(include_in_schema=False)
 
-API_PREFIXES = ("/api/", "/docs", "/redoc", "/openapi.json", "/healthz")
+API_PREFIXES = ("/api/", "/docs", "/redoc", "/openapi.json", "/healthz", "/readyz", "/metrics")
 
 
 def is_page(request: Request) -> bool:

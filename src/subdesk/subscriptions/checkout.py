@@ -264,7 +264,7 @@ def complete(
     refusal: SubdeskError | None = None
     with database.transaction() as session:
         work = order.work(session, runtime)
-        if not charge_attempts.settle(session, attempt.id, answer, work.now):
+        if not charge_attempts.settle(session, attempt, answer, work.now):
             stored = _stored(session, order)
             if stored is not None:
                 return stored

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections import Counter
 from types import FrameType
 
@@ -15,6 +16,7 @@ from subdesk.db import Database
 from subdesk.licensing.devices import cull_stale
 from subdesk.notifications.smtp import SmtpSender, deliver_pending
 from subdesk.notifications.webhooks import deliver_due
+from subdesk.operations import metrics
 from subdesk.subscriptions import checkout
 from subdesk.worker.notices import run_notices
 from subdesk.worker.renewals import run_pass
@@ -37,10 +39,12 @@ def run(
     total: Counter[str] = Counter()
     sender = SmtpSender(runtime.settings)
     while not stop.is_set():
+        started = time.perf_counter()
         outcomes = one_pass(database, runtime, sender)
+        metrics.pass_finished(time.perf_counter() - started, time.time())
         total.update(outcomes)
         if outcomes:
-            log.info("pass: %s", dict(outcomes))
+            log.info("pass: %s", dict(outcomes), extra={"outcomes": dict(outcomes)})
         if once:
             break
         stop.wait(poll_seconds)
@@ -60,6 +64,7 @@ def _cull_stale_devices(database: Database, runtime: Runtime, batch: int = 500) 
 def one_pass(database: Database, runtime: Runtime, sender: SmtpSender) -> Counter[str]:
     """Everything due now: renewals, retries and ends of term, then the email outbox."""
     outcomes = run_pass(database, runtime, batch_size=runtime.settings.worker_batch_size)
+    metrics.count_renewals(outcomes)
     refunds = reconcile_refunds(database, runtime)
     if refunds:
         outcomes["refunds_reconciled"] = refunds

@@ -296,7 +296,7 @@ def settle_answer(
     answer: ChargeAnswer | ChargeFound | None,
 ) -> str:
     """Act on what the processor answered one attempt (the subscription's row locked)."""
-    if not charge_attempts.settle(work.session, attempt.id, answer, work.now):
+    if not charge_attempts.settle(work.session, attempt, answer, work.now):
         if (
             isinstance(answer, Charge)
             and charge_attempts.recorded_charge(work.session, attempt.id) != answer.charge_id

@@ -1,0 +1,1 @@
+"""Running subdesk: metrics, structured logs, request ids and health checks."""
