@@ -94,16 +94,18 @@ def cpu_limit(seconds: float) -> Iterator[None]:
 
 
 def fastest(page: str, limit: float | None = None) -> float:
-    """The least CPU time of REPEATS checks of `page`; inf if one took longer than `limit`."""
+    """The least CPU time of this thread over REPEATS checks of `page` (other threads of the
+    test process, left by earlier tests, do not count); inf if one took longer than `limit`
+    of the whole process's CPU time."""
     best = float("inf")
     for _ in range(REPEATS):
-        started = time.process_time()
+        started = time.thread_time()
         try:
             with cpu_limit(limit) if limit else _no_limit():
                 check(page)
         except TooSlow:
             return float("inf")
-        best = min(best, time.process_time() - started)
+        best = min(best, time.thread_time() - started)
     return best
 
 
@@ -123,7 +125,9 @@ def test_a_megabyte_built_to_be_slow_costs_at_most_three_ordinary_megabytes(
 ) -> None:
     page = ADVERSARIAL[name]()
     assert len(page.encode()) <= MAX_PAGE_BYTES
-    seconds = fastest(page, limit=ordinary_seconds * MAX_RATIO * 2)
+    # The stop only spares minutes on quadratic code: it counts every thread of the process,
+    # so it is set far above what the ratio allows.
+    seconds = fastest(page, limit=ordinary_seconds * MAX_RATIO * 10)
     ratio = seconds / ordinary_seconds
     print(f"{name}: {seconds * 1000:.0f} ms, {ratio:.2f}x the ordinary page")
     assert ratio <= MAX_RATIO, f"{name}: {ratio:.1f} times the ordinary page"
