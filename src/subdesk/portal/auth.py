@@ -21,6 +21,7 @@ from subdesk.portal.web import (
     render,
     visitor,
 )
+from subdesk.redirects import safe_next
 
 router = APIRouter(include_in_schema=False)
 
@@ -40,8 +41,7 @@ def _invalid(error: ValidationError) -> dict[str, str]:
 
 
 def _safe_next(url: str) -> str:
-    """Only a path of this site: never an open redirect."""
-    return url if url.startswith("/") and not url.startswith("//") else "/account"
+    return safe_next(url, "/account")
 
 
 @router.get("/sign-up", response_class=HTMLResponse)
