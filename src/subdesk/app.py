@@ -23,12 +23,13 @@ from subdesk.channels.stores.api import router as stores_router
 from subdesk.config import Settings
 from subdesk.context import Runtime
 from subdesk.db import Database
-from subdesk.errors import RateLimited, SubdeskError
+from subdesk.errors import InvalidRequest, RateLimited, SubdeskError
+from subdesk.hygiene import RequestHygiene
 from subdesk.licensing.api import router as licensing_router
 from subdesk.licensing.fast_route import CheckInFastPath
 from subdesk.notifications.api import router as webhooks_router
 from subdesk.portal.app import install_portal
-from subdesk.portal.pages import is_page
+from subdesk.portal.pages import API_PREFIXES, is_page
 from subdesk.ratelimit import DeclarationLimiter, Limiter, SignInLimiter
 from subdesk.runtime import build_runtime
 from subdesk.sandbox_api import router as sandbox_router
@@ -84,6 +85,7 @@ def create_app(
     _install_error_handlers(app)
     install_agent(app)
     install_portal(app, app.state.runtime)
+    app.add_middleware(RequestHygiene, error_page=error_page, api_prefixes=API_PREFIXES)
     app.add_middleware(BodyLimit)
     app.add_middleware(CheckInFastPath)  # outermost: the hot path skips the rest
 
@@ -106,13 +108,13 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        if is_page(request):
-            return error_page(request, 400)
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "Invalid request."}
         field = ".".join(
             str(part) for part in first["loc"] if part not in ("body", "query", "path", "header")
         )
         message = f"{field}: {first['msg']}" if field else str(first["msg"])
+        if is_page(request):
+            return error_page(request, 400, InvalidRequest(message, field=field or None))
         body = {"error": {"code": "invalid_request", "message": message, "field": field or None}}
         return JSONResponse(body, status_code=422)
 

@@ -8,9 +8,10 @@ from datetime import datetime
 from pydantic import BaseModel, EmailStr, Field
 
 from subdesk.models import Account
+from subdesk.schemas import Input
 
 
-class SignUp(BaseModel):
+class SignUp(Input):
     email: EmailStr
     password: str = Field(min_length=1, max_length=256)
     name: str | None = Field(default=None, max_length=200)
@@ -19,7 +20,7 @@ class SignUp(BaseModel):
     locale: str | None = Field(default="en", examples=["en", "de"])
 
 
-class SignIn(BaseModel):
+class SignIn(Input):
     email: EmailStr
     password: str = Field(min_length=1, max_length=256)
 
@@ -52,7 +53,7 @@ class AccountOut(BaseModel):
         )
 
 
-class CloseIn(BaseModel):
+class CloseIn(Input):
     reason: str | None = Field(default=None, max_length=500)
 
 

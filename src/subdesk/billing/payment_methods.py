@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy import select
 
 from subdesk.audit.log import record
+from subdesk.billing.card_input import card_number
 from subdesk.context import Work
 from subdesk.errors import Conflict, NotFound
 from subdesk.models import PaymentMethod, Subscription
@@ -16,7 +17,7 @@ from subdesk.subscriptions.rules import LIVE
 def add_card(
     work: Work, account_id: uuid.UUID, *, number: str, exp_month: int, exp_year: int, cvc: str
 ) -> PaymentMethod:
-    card = work.gateway.tokenize_card(number, exp_month, exp_year, cvc)
+    card = work.gateway.tokenize_card(card_number(number), exp_month, exp_year, cvc)
     method = PaymentMethod(
         account_id=account_id,
         gateway_token=card.token,

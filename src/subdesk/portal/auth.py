@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import pycountry
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, EmailStr, ValidationError
+from pydantic import EmailStr, ValidationError
 
 from subdesk.accounts import recovery, service
 from subdesk.accounts.schemas import SignIn, SignUp
 from subdesk.errors import RateLimited, SubdeskError
+from subdesk.fields import FormText as Field
 from subdesk.portal.web import (
     SESSION_LOCALE,
     SESSION_TOKEN,
@@ -22,15 +21,15 @@ from subdesk.portal.web import (
     visitor,
 )
 from subdesk.redirects import safe_next
+from subdesk.schemas import Input
 
 router = APIRouter(include_in_schema=False)
 
-Field = Annotated[str, Form()]
 SIGN_UP_FIELDS = ("email", "password", "name", "country", "region", "locale")
 COUNTRIES = sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
 
 
-class EmailOnly(BaseModel):
+class EmailOnly(Input):
     email: EmailStr
 
 
