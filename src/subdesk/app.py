@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from subdesk import __version__
 from subdesk.accounts.api import router as accounts_router
+from subdesk.accounts.passwords import limit_hashes_at_once
 from subdesk.agent.api import router as agent_api_router
 from subdesk.agent.app import install_agent
 from subdesk.agent.errors import error_page
@@ -30,7 +31,13 @@ from subdesk.licensing.fast_route import CheckInFastPath
 from subdesk.notifications.api import router as webhooks_router
 from subdesk.portal.app import install_portal
 from subdesk.portal.pages import API_PREFIXES, is_page
-from subdesk.ratelimit import DeclarationLimiter, Limiter, SignInLimiter
+from subdesk.ratelimit import (
+    DeclarationLimiter,
+    Limiter,
+    PasswordResetLimiter,
+    SignInLimiter,
+    SignUpLimiter,
+)
 from subdesk.runtime import build_runtime
 from subdesk.sandbox_api import router as sandbox_router
 from subdesk.subscriptions.api import router as subscriptions_router
@@ -58,6 +65,9 @@ def create_app(
     app.state.database = database or Database(settings.database_url)
     app.state.runtime = runtime or build_runtime(settings, database=app.state.database)
     app.state.sign_in_limiter = SignInLimiter(settings.sign_in_attempts_per_minute)
+    app.state.sign_up_limiter = SignUpLimiter(settings.sign_ups_per_minute)
+    app.state.password_reset_limiter = PasswordResetLimiter(settings.password_resets_per_minute)
+    limit_hashes_at_once(settings.password_hashes_at_once)
     app.state.declaration_limiter = DeclarationLimiter(settings.declarations_per_minute)
     app.state.device_limiter = Limiter(
         "device", settings.device_requests_per_minute, fixed_window=True

@@ -37,9 +37,12 @@ def test_every_email_carries_the_cancel_link(
     )
     run_days(clock, database, runtime, 1)
     templates = {m.template for m in _outbox(database)}
-    assert templates == {"purchase_ack", "cancellation", "refund"}
-    assert len(smtp.mailbox.messages) == 3
+    assert templates == {"welcome", "purchase_ack", "cancellation", "refund"}
+    assert len(smtp.mailbox.messages) == 4
     for message in smtp.mailbox.messages:
+        if str(message["Subject"]) == "Your Shield account is ready":
+            assert "/account" in smtp.mailbox.text_of(message)
+            continue
         assert f"/account/subscriptions/{sub['id']}/cancel" in smtp.mailbox.text_of(message)
         html = message.get_body(preferencelist=("html",))
         assert html is not None
@@ -75,7 +78,7 @@ def test_german_customers_get_german_email(
             "locale": "de",
         },
     )
-    assert signed_up.status_code == 201
+    assert signed_up.status_code == 202
     token = client.post(
         "/api/v1/auth/token", json={"email": "bruno@example.de", "password": "ein langes passwort"}
     ).json()["access_token"]
@@ -94,7 +97,8 @@ def test_german_customers_get_german_email(
         headers=headers,
     )
     run_days(clock, database, runtime, 1)
-    (mail,) = smtp.mailbox.messages
+    welcome, mail = smtp.mailbox.messages
+    assert str(welcome["Subject"]) == "Ihr Shield-Konto ist bereit"
     assert str(mail["Subject"]).startswith("Ihr Abonnement")
     text = smtp.mailbox.text_of(mail)
     assert "79,99\xa0€" in text

@@ -75,7 +75,7 @@ def test_sign_in_is_rate_limited_after_repeated_wrong_passwords(
     email = "limited@example.com"
     account = {"email": email, "password": PASSWORD, "country": "US", "region": "CA"}
     with httpx2.Client(base_url=strict_sign_in_url) as http:
-        assert http.post("/api/v1/accounts", json=account).status_code == 201
+        assert http.post("/api/v1/accounts", json=account).status_code == 202
     for _ in range(ATTEMPTS):
         sign_in(strict_page, email, "not the password")
         expect(strict_page.locator("main")).to_contain_text(re.compile("password", re.I))

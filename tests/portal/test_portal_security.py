@@ -34,7 +34,7 @@ def test_the_json_api_is_not_affected_by_the_portal_cookies(client: TestClient) 
         "/api/v1/accounts",
         json={"email": "api@example.com", "password": PASSWORD, "country": "US", "region": "CA"},
     )
-    assert response.status_code == 201
+    assert response.status_code == 202
 
 
 def test_the_session_cookie_is_http_only_and_same_site(client: TestClient) -> None:

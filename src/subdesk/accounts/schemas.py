@@ -20,6 +20,16 @@ class SignUp(Input):
     locale: str | None = Field(default="en", examples=["en", "de"])
 
 
+class SignUpAccepted(BaseModel):
+    """The same answer whether or not the address already had an account."""
+
+    status: str = "accepted"
+    message: str = (
+        "Check your inbox: we have sent an email to this address. "
+        "A new account can sign in with its password right away."
+    )
+
+
 class SignIn(Input):
     email: EmailStr
     password: str = Field(min_length=1, max_length=256)
