@@ -40,6 +40,7 @@ from subdesk.ratelimit import (
 )
 from subdesk.runtime import build_runtime
 from subdesk.sandbox_api import router as sandbox_router
+from subdesk.security_headers import SecurityHeaders, docs_policies
 from subdesk.subscriptions.api import router as subscriptions_router
 from subdesk.trust.api import admin as trust_admin_router
 from subdesk.trust.api import router as trust_router
@@ -97,7 +98,12 @@ def create_app(
     install_portal(app, app.state.runtime)
     app.add_middleware(RequestHygiene, error_page=error_page, api_prefixes=API_PREFIXES)
     app.add_middleware(BodyLimit)
-    app.add_middleware(CheckInFastPath)  # outermost: the hot path skips the rest
+    app.add_middleware(CheckInFastPath)  # the hot path skips the rest
+    app.add_middleware(  # outermost: every answer carries the browser protections
+        SecurityHeaders,
+        https=settings.public_url.startswith("https://"),
+        docs=docs_policies(app),
+    )
 
     @app.get("/healthz", tags=["operations"])
     def healthz(request: Request) -> dict[str, str]:
