@@ -113,15 +113,16 @@ def test_smtp_outage_loses_nothing_and_sends_nothing_twice(
     for buyer in buyers:
         subscribe(client, buyer, "av1-month-usd")
     run_days(clock, database, runtime, 1)
-    assert count(database, OutboxEmail, status="pending") == 3
+    # Each buyer has a welcome and a purchase acknowledgment waiting.
+    assert count(database, OutboxEmail, status="pending") == 6
     # The first failed connection postpones one message and leaves the rest for later.
-    assert sorted(m.attempts for m in _outbox(database)) == [0, 0, 1]
+    assert sorted(m.attempts for m in _outbox(database)) == [0, 0, 0, 0, 0, 1]
     smtp.start()
     run_days(clock, database, runtime, 2)
-    assert count(database, OutboxEmail, status="sent") == 3
+    assert count(database, OutboxEmail, status="sent") == 6
     run_days(clock, database, runtime, 2)
     recipients = sorted(str(m["To"]) for m in smtp.mailbox.messages)
-    assert recipients == sorted(b.email for b in buyers)
+    assert recipients == sorted(b.email for b in buyers for _mail in ("welcome", "purchase"))
 
 
 def _outbox(database: Database) -> list[OutboxEmail]:
