@@ -110,6 +110,8 @@ def settings(database_url: str, smtp: SmtpServer) -> Settings:
         signing_key=TEST_SIGNING_SEED,
         token_ttl_days=3650,
         sign_in_attempts_per_minute=1000,
+        sign_ups_per_minute=1000,
+        password_resets_per_minute=1000,
         device_requests_per_minute=1000,
         smtp_port=smtp.port,
         sandbox_ledger=None,

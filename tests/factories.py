@@ -36,7 +36,7 @@ def sign_up(
         "locale": locale,
     }
     response = client.post("/api/v1/accounts", json=body)
-    assert response.status_code == 201, response.text
+    assert response.status_code == 202, response.text
     token = client.post("/api/v1/auth/token", json={"email": email, "password": PASSWORD})
     assert token.status_code == 200, token.text
     return {"email": email, "Authorization": f"Bearer {token.json()['access_token']}"}

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from subdesk import __version__
 from subdesk.accounts.api import router as accounts_router
+from subdesk.accounts.passwords import limit_hashes_at_once
 from subdesk.agent.api import router as agent_api_router
 from subdesk.agent.app import install_agent
 from subdesk.agent.errors import error_page
@@ -24,7 +25,8 @@ from subdesk.channels.stores.api import router as stores_router
 from subdesk.config import Settings
 from subdesk.context import Runtime
 from subdesk.db import Database
-from subdesk.errors import SubdeskError
+from subdesk.errors import InvalidRequest, SubdeskError
+from subdesk.hygiene import RequestHygiene
 from subdesk.licensing.api import router as licensing_router
 from subdesk.licensing.fast_route import CheckInFastPath
 from subdesk.notifications.api import router as webhooks_router
@@ -33,10 +35,17 @@ from subdesk.operations.api import router as operations_router
 from subdesk.operations.logging import current_request_id
 from subdesk.operations.requests import RequestTelemetry
 from subdesk.portal.app import install_portal
-from subdesk.portal.pages import is_page
-from subdesk.ratelimit import DeclarationLimiter, Limiter, SignInLimiter
+from subdesk.portal.pages import API_PREFIXES, is_page
+from subdesk.ratelimit import (
+    DeclarationLimiter,
+    Limiter,
+    PasswordResetLimiter,
+    SignInLimiter,
+    SignUpLimiter,
+)
 from subdesk.runtime import build_runtime
 from subdesk.sandbox_api import router as sandbox_router
+from subdesk.security_headers import SecurityHeaders, docs_policies
 from subdesk.subscriptions.api import router as subscriptions_router
 from subdesk.trust.api import admin as trust_admin_router
 from subdesk.trust.api import router as trust_router
@@ -62,6 +71,9 @@ def create_app(
     app.state.database = database or Database(settings.database_url)
     app.state.runtime = runtime or build_runtime(settings, database=app.state.database)
     app.state.sign_in_limiter = SignInLimiter(settings.sign_in_attempts_per_minute)
+    app.state.sign_up_limiter = SignUpLimiter(settings.sign_ups_per_minute)
+    app.state.password_reset_limiter = PasswordResetLimiter(settings.password_resets_per_minute)
+    limit_hashes_at_once(settings.password_hashes_at_once)
     app.state.declaration_limiter = DeclarationLimiter(settings.declarations_per_minute)
     app.state.device_limiter = Limiter(
         "device", settings.device_requests_per_minute, fixed_window=True
@@ -91,9 +103,15 @@ def create_app(
     _install_error_handlers(app)
     install_agent(app)
     install_portal(app, app.state.runtime)
+    app.add_middleware(RequestHygiene, error_page=error_page, api_prefixes=API_PREFIXES)
     app.add_middleware(BodyLimit)
     app.add_middleware(RequestTelemetry)
-    app.add_middleware(CheckInFastPath)  # outermost: the hot path skips the rest
+    app.add_middleware(CheckInFastPath)  # the hot path skips the rest
+    app.add_middleware(  # outermost: every answer carries the browser protections
+        SecurityHeaders,
+        https=settings.public_url.startswith("https://"),
+        docs=docs_policies(app),
+    )
     return app
 
 
@@ -113,13 +131,13 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        if is_page(request):
-            return error_page(request, 400)
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "Invalid request."}
         field = ".".join(
             str(part) for part in first["loc"] if part not in ("body", "query", "path", "header")
         )
         message = f"{field}: {first['msg']}" if field else str(first["msg"])
+        if is_page(request):
+            return error_page(request, 400, InvalidRequest(message, field=field or None))
         body = {"error": {"code": "invalid_request", "message": message, "field": field or None}}
         return JSONResponse(body, status_code=422)
 

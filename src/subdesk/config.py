@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     port: int = 8000
     # Attempts allowed per sign-in key (email or address) per minute.
     sign_in_attempts_per_minute: int = 10
+    # Sign-ups, and password-reset requests, per email address and per client address per
+    # minute: each may send an email, and a sign-up hashes a password.
+    sign_ups_per_minute: int = 5
+    password_resets_per_minute: int = 5
+    # Argon2 computations (hash or verify, 64 MiB each) one process runs at once; more wait.
+    password_hashes_at_once: int = 4
     # Cancellations declared on the public page per email address, and per client address,
     # per minute: each stops renewals and mails the account, so a stranger gets only a few.
     declarations_per_minute: int = 5

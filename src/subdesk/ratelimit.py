@@ -1,6 +1,7 @@
 """Rate limits kept in this process: moving windows (the `limits` library), or per-minute counts.
 
-Sign-in and the public cancellation page are limited per email and per client address;
+Sign-in, sign-up, password-reset requests and the public cancellation page are limited per
+email and per client address;
 the app's activation and check-in per device token and per address. A refusal says when
 to come back.
 """
@@ -45,29 +46,49 @@ class Limiter:
         raise RateLimited(message, field=field, retry_after=max(1, math.ceil(reset - time.time())))
 
 
-class SignInLimiter(Limiter):
+class EmailAndAddressLimiter(Limiter):
+    """Counts a request against its email address (trimmed, lowercased) and its client
+    address: neither one address trying many emails nor many addresses one email gets far."""
+
+    message = "Too many attempts. Wait a minute and try again."
+
+    def check(self, email: str, client_ip: str | None) -> None:
+        self.hit(
+            [f"email:{email.strip().lower()}", f"ip:{client_ip or 'unknown'}"],
+            self.message,
+            field="email",
+        )
+
+
+class SignInLimiter(EmailAndAddressLimiter):
+    message = "Too many sign-in attempts. Wait a minute and try again."
+
     def __init__(self, per_minute: int) -> None:
         super().__init__("sign-in", per_minute)
 
-    def check(self, email: str, client_ip: str | None) -> None:
-        self.hit(
-            [f"email:{email.strip().lower()}", f"ip:{client_ip or 'unknown'}"],
-            "Too many sign-in attempts. Wait a minute and try again.",
-            field="email",
-        )
+
+class SignUpLimiter(EmailAndAddressLimiter):
+    message = "Too many sign-ups from here or for this email address. Wait a minute and try again."
+
+    def __init__(self, per_minute: int) -> None:
+        super().__init__("sign-up", per_minute)
 
 
-class DeclarationLimiter(Limiter):
+class PasswordResetLimiter(EmailAndAddressLimiter):
+    message = "Too many reset links asked for. Wait a minute and try again."
+
+    def __init__(self, per_minute: int) -> None:
+        super().__init__("password-reset", per_minute)
+
+
+class DeclarationLimiter(EmailAndAddressLimiter):
+    message = (
+        "Too many cancellations sent from here or for this email address. "
+        "Wait a minute and try again."
+    )
+
     def __init__(self, per_minute: int) -> None:
         super().__init__("declaration", per_minute)
-
-    def check(self, email: str, client_ip: str | None) -> None:
-        self.hit(
-            [f"email:{email.strip().lower()}", f"ip:{client_ip or 'unknown'}"],
-            "Too many cancellations sent from here or for this email address. "
-            "Wait a minute and try again.",
-            field="email",
-        )
 
 
 class _MinuteCounts:

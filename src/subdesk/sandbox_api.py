@@ -10,12 +10,12 @@ from pydantic import BaseModel, Field
 from subdesk import sandbox_clock
 from subdesk.errors import NotFound
 from subdesk.http import Bearer, database_of, require_operator, runtime_of
-from subdesk.schemas import ERRORS
+from subdesk.schemas import ERRORS, Input
 
 router = APIRouter(prefix="/api/v1/sandbox", tags=["sandbox"], responses=ERRORS)
 
 
-class AdvanceIn(BaseModel):
+class AdvanceIn(Input):
     by: str = Field(examples=["30d"], description="How far to move: 30d, 12h, 90m or 2w.")
 
 

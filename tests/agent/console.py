@@ -116,7 +116,7 @@ def known_customer(client: TestClient, name: str = "Quinn Searchable") -> Found:
     """Signs up with a name, buys two yearly plans, stops one's renewal, activates a device."""
     email = f"found{next(_numbers)}@example.com"
     body = {"email": email, "password": PASSWORD, "country": "US", "region": "CA", "name": name}
-    assert client.post("/api/v1/accounts", json=body).status_code == 201
+    assert client.post("/api/v1/accounts", json=body).status_code == 202
     token = client.post("/api/v1/auth/token", json={"email": email, "password": PASSWORD})
     headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
     who = Customer(email, headers, add_card(client, headers))

@@ -37,9 +37,12 @@ def test_every_email_carries_the_cancel_link(
     )
     run_days(clock, database, runtime, 1)
     templates = {m.template for m in _outbox(database)}
-    assert templates == {"purchase_ack", "cancellation", "refund"}
-    assert len(smtp.mailbox.messages) == 3
+    assert templates == {"welcome", "purchase_ack", "cancellation", "refund"}
+    assert len(smtp.mailbox.messages) == 4
     for message in smtp.mailbox.messages:
+        if str(message["Subject"]) == "Your Shield account is ready":
+            assert "/account" in smtp.mailbox.text_of(message)
+            continue
         assert f"/account/subscriptions/{sub['id']}/cancel" in smtp.mailbox.text_of(message)
         html = message.get_body(preferencelist=("html",))
         assert html is not None
@@ -75,7 +78,7 @@ def test_german_customers_get_german_email(
             "locale": "de",
         },
     )
-    assert signed_up.status_code == 201
+    assert signed_up.status_code == 202
     token = client.post(
         "/api/v1/auth/token", json={"email": "bruno@example.de", "password": "ein langes passwort"}
     ).json()["access_token"]
@@ -94,7 +97,8 @@ def test_german_customers_get_german_email(
         headers=headers,
     )
     run_days(clock, database, runtime, 1)
-    (mail,) = smtp.mailbox.messages
+    welcome, mail = smtp.mailbox.messages
+    assert str(welcome["Subject"]) == "Ihr Shield-Konto ist bereit"
     assert str(mail["Subject"]).startswith("Ihr Abonnement")
     text = smtp.mailbox.text_of(mail)
     assert "79,99\xa0€" in text
@@ -109,15 +113,16 @@ def test_smtp_outage_loses_nothing_and_sends_nothing_twice(
     for buyer in buyers:
         subscribe(client, buyer, "av1-month-usd")
     run_days(clock, database, runtime, 1)
-    assert count(database, OutboxEmail, status="pending") == 3
+    # Each buyer has a welcome and a purchase acknowledgment waiting.
+    assert count(database, OutboxEmail, status="pending") == 6
     # The first failed connection postpones one message and leaves the rest for later.
-    assert sorted(m.attempts for m in _outbox(database)) == [0, 0, 1]
+    assert sorted(m.attempts for m in _outbox(database)) == [0, 0, 0, 0, 0, 1]
     smtp.start()
     run_days(clock, database, runtime, 2)
-    assert count(database, OutboxEmail, status="sent") == 3
+    assert count(database, OutboxEmail, status="sent") == 6
     run_days(clock, database, runtime, 2)
     recipients = sorted(str(m["To"]) for m in smtp.mailbox.messages)
-    assert recipients == sorted(b.email for b in buyers)
+    assert recipients == sorted(b.email for b in buyers for _mail in ("welcome", "purchase"))
 
 
 def _outbox(database: Database) -> list[OutboxEmail]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -103,8 +103,14 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def new_page(browser: Browser, base_url: str) -> Iterator[Callable[..., Page]]:
-    """Opens a page in a fresh browser context (no cookies) of the given size and language."""
+    """Opens a page in a fresh browser context (no cookies) of the given size and language;
+    any Content-Security-Policy violation on it fails the test."""
     contexts = []
+    violations: list[str] = []
+
+    def watch(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(message.text)
 
     def open_page(
         viewport: dict[str, int] = DESKTOP, locale: str = "en-US", javascript: bool = True
@@ -113,11 +119,14 @@ def new_page(browser: Browser, base_url: str) -> Iterator[Callable[..., Page]]:
             base_url=base_url, viewport=viewport, locale=locale, java_script_enabled=javascript
         )
         contexts.append(context)
-        return context.new_page()
+        opened = context.new_page()
+        opened.on("console", watch)
+        return opened
 
     yield open_page
     for context in contexts:
         context.close()
+    assert violations == [], violations
 
 
 @pytest.fixture

@@ -34,7 +34,8 @@ def sign_up(
     country: str = "US",
     locale: str = "en",
 ) -> str:
-    """Create an account through the sign-up page; the browser is signed in afterwards."""
+    """Create an account through the sign-up page ("check your inbox"), then sign in with
+    its password; the browser is signed in afterwards."""
     email = email or new_email()
     page.goto("/sign-up")
     page.locator("[name=email]").fill(email)
@@ -46,6 +47,8 @@ def sign_up(
     elif page.locator(f"[name=locale][value={locale}]").count():
         page.locator(f"[name=locale][value={locale}]").check()
     page.locator("form:has([name=password]) [type=submit]").click()
+    page.locator("[role=status]").wait_for()
+    sign_in(page, email)
     page.wait_for_url("**/account")
     return email
 

@@ -75,7 +75,7 @@ def test_sign_in_is_rate_limited_after_repeated_wrong_passwords(
     email = "limited@example.com"
     account = {"email": email, "password": PASSWORD, "country": "US", "region": "CA"}
     with httpx2.Client(base_url=strict_sign_in_url) as http:
-        assert http.post("/api/v1/accounts", json=account).status_code == 201
+        assert http.post("/api/v1/accounts", json=account).status_code == 202
     for _ in range(ATTEMPTS):
         sign_in(strict_page, email, "not the password")
         expect(strict_page.locator("main")).to_contain_text(re.compile("password", re.I))
@@ -105,3 +105,18 @@ def test_another_customers_subscription_is_not_found(page: Page, base_url: str) 
 def _csrf(page: Page) -> str:
     page.goto("/account")
     return page.locator("[name=csrftoken]").first.input_value()
+
+
+def test_the_main_pages_keep_to_their_content_security_policy(page: Page) -> None:
+    """The page fixture fails any test whose pages break their CSP; these are the pages."""
+    for path in ("/", "/sign-up", "/sign-in", "/forgot-password", "/plans", "/help"):
+        response = page.goto(path)
+        assert response is not None
+        assert "script-src 'self'" in response.headers["content-security-policy"]
+        assert response.headers["x-frame-options"] == "DENY"
+    for path in ("/kuendigen", "/check", "/agent/sign-in", "/no-such-page"):
+        page.goto(path)
+    sign_up(page)
+    for path in ("/account", "/account/billing", "/account/cards", "/account/devices"):
+        page.goto(path)
+    expect(page.locator("main")).to_be_visible()

@@ -9,7 +9,15 @@ from fastapi.responses import JSONResponse
 from subdesk import idempotency
 from subdesk.accounts import service
 from subdesk.accounts.closure import close_account
-from subdesk.accounts.schemas import AccountClosedOut, AccountOut, CloseIn, SignIn, SignUp, TokenOut
+from subdesk.accounts.schemas import (
+    AccountClosedOut,
+    AccountOut,
+    CloseIn,
+    SignIn,
+    SignUp,
+    SignUpAccepted,
+    TokenOut,
+)
 from subdesk.audit.log import Actor
 from subdesk.context import Work
 from subdesk.errors import NotAuthenticated
@@ -28,19 +36,29 @@ from subdesk.schemas import ERRORS
 router = APIRouter(prefix="/api/v1", tags=["accounts"], responses=ERRORS)
 
 
-@router.post("/accounts", response_model=AccountOut, status_code=201)
+@router.post("/accounts", response_model=SignUpAccepted, status_code=202)
 def sign_up(body: SignUp, request: Request) -> object:
-    def handler(work: Work) -> AccountOut:
-        return AccountOut.of(service.sign_up(work, **body.model_dump()))
+    """Create an account, able to sign in with its password at once, and email its address.
 
-    return public(request, handler, status=201)
+    The answer is 202 whether or not the address already has an account: then that account
+    stays as it is and its owner is emailed instead, so sign-up never tells who is a
+    customer. Limited per email address and per client address (429 with Retry-After)."""
+    request.app.state.sign_up_limiter.check(body.email, _client(request))
+
+    def handler(work: Work) -> SignUpAccepted:
+        service.sign_up(work, **body.model_dump())
+        return SignUpAccepted()
+
+    return public(request, handler, status=202)
+
+
+def _client(request: Request) -> str | None:
+    return request.client.host if request.client else None
 
 
 @router.post("/auth/token", response_model=TokenOut)
 def issue_token(body: SignIn, request: Request) -> object:
-    request.app.state.sign_in_limiter.check(
-        body.email, request.client.host if request.client else None
-    )
+    request.app.state.sign_in_limiter.check(body.email, _client(request))
 
     def handler(work: Work) -> TokenOut:
         token, row = service.issue_token(work, email=body.email, password=body.password)

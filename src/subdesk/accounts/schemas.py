@@ -8,9 +8,10 @@ from datetime import datetime
 from pydantic import BaseModel, EmailStr, Field
 
 from subdesk.models import Account
+from subdesk.schemas import Input
 
 
-class SignUp(BaseModel):
+class SignUp(Input):
     email: EmailStr
     password: str = Field(min_length=1, max_length=256)
     name: str | None = Field(default=None, max_length=200)
@@ -19,7 +20,17 @@ class SignUp(BaseModel):
     locale: str | None = Field(default="en", examples=["en", "de"])
 
 
-class SignIn(BaseModel):
+class SignUpAccepted(BaseModel):
+    """The same answer whether or not the address already had an account."""
+
+    status: str = "accepted"
+    message: str = (
+        "Check your inbox: we have sent an email to this address. "
+        "A new account can sign in with its password right away."
+    )
+
+
+class SignIn(Input):
     email: EmailStr
     password: str = Field(min_length=1, max_length=256)
 
@@ -52,7 +63,7 @@ class AccountOut(BaseModel):
         )
 
 
-class CloseIn(BaseModel):
+class CloseIn(Input):
     reason: str | None = Field(default=None, max_length=500)
 
 

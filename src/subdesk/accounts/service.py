@@ -14,8 +14,9 @@ from subdesk.accounts import rules
 from subdesk.accounts.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
 from subdesk.audit.log import Actor, record
 from subdesk.context import Work
-from subdesk.errors import Conflict, NotAuthenticated
+from subdesk.errors import NotAuthenticated
 from subdesk.models import Account, ApiToken
+from subdesk.notifications.messages import sign_up_attempted, welcome
 
 
 def token_digest(token: str) -> str:
@@ -31,25 +32,34 @@ def sign_up(
     country: str,
     region: str | None,
     locale: str | None,
-) -> Account:
+) -> Account | None:
+    """Create the account and welcome it by email; or, when the address already has one,
+    leave that account as it is and tell its owner by email (None). Callers answer both
+    the same way, so sign-up never tells who is a customer.
+
+    Everything typed is checked first and the password hashed (64 MiB of Argon2) only for
+    an account that is really made."""
     rules.check_password(password)
     email = email.strip().lower()
     country = rules.normalise_country(country)
+    region = rules.normalise_region(country, region)
+    locale = rules.normalise_locale(locale)
+    existing = find_by_email(work.session, email)
+    if existing is not None:
+        sign_up_attempted(work, existing)
+        return None
     account = Account(
         email=email,
         password_hash=hash_password(password),
         name=name,
         country=country,
-        region=rules.normalise_region(country, region),
-        locale=rules.normalise_locale(locale),
+        region=region,
+        locale=locale,
         created_at=work.now,
     )
-    if find_by_email(work.session, email) is not None:
-        raise Conflict(
-            "An account with this email already exists.", code="email_taken", field="email"
-        )
     work.session.add(account)
     work.session.flush()
+    welcome(work, account)
     record(
         work.session,
         actor=Actor.customer(account.id),

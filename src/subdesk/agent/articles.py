@@ -3,20 +3,19 @@ supervisors and admins) publishing and editing, each change audited with a reaso
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from subdesk.agent.web import render, staff
 from subdesk.errors import InvalidRequest, NotAuthenticated, SubdeskError
+from subdesk.fields import FormText as Field
 from subdesk.portal.web import redirect
 from subdesk.support.help import repository, service
 from subdesk.support.help.rules import LANGUAGES
 from subdesk.support.rules import Permission, require
+from subdesk.text import is_ascii_digits
 
 router = APIRouter(include_in_schema=False)
-Field = Annotated[str, Form()]
 FIELDS = ("slug", "language", "title", "platforms", "body")
 
 
@@ -29,7 +28,7 @@ def articles_page(request: Request) -> Response:
 
 
 def _article_id(text: str) -> int:
-    if not text.isdigit() or len(text) > 18:
+    if not is_ascii_digits(text) or len(text) > 18:
         raise InvalidRequest("No such article.", code="article_not_found", field="article_id")
     return int(text)
 

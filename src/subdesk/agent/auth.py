@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from subdesk.agent.web import SESSION_STAFF, render, safe_next, staff
 from subdesk.errors import RateLimited, SubdeskError
+from subdesk.fields import FormText as Field
 from subdesk.portal.web import form_error, redirect, visitor
 from subdesk.support import staff as staff_accounts
 
 router = APIRouter(include_in_schema=False)
-Field = Annotated[str, Form()]
 
 
 @router.get("/agent/sign-in", response_class=HTMLResponse)

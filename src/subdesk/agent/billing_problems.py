@@ -3,20 +3,18 @@ duplicate, and the charges made after a confirmed cancellation (the report prove
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from subdesk.agent.web import render, staff
 from subdesk.errors import NotAuthenticated, SubdeskError
+from subdesk.fields import FormText as Field
 from subdesk.http import parse_uuid
 from subdesk.portal.web import redirect
 from subdesk.support import billing_problems
 from subdesk.support.rules import Permission, require
 
 router = APIRouter(include_in_schema=False)
-Field = Annotated[str, Form()]
 PAGE = "/agent/billing-problems"
 
 

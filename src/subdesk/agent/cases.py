@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from subdesk.agent.web import render, staff
 from subdesk.context import Work
 from subdesk.errors import NotAuthenticated, SubdeskError
+from subdesk.fields import FormText as Field
 from subdesk.http import parse_uuid
 from subdesk.models import StaffMember, SupportCase
 from subdesk.portal.web import redirect
@@ -19,7 +19,6 @@ from subdesk.support import staff as staff_accounts
 from subdesk.support.rules import CaseStatus, Category, Priority, response_clock
 
 router = APIRouter(include_in_schema=False)
-Field = Annotated[str, Form()]
 Step = Callable[[Work, StaffMember, SupportCase], object]
 
 

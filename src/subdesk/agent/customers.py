@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from subdesk.agent.web import render, staff
 from subdesk.context import Work
 from subdesk.errors import InvalidRequest, NotAuthenticated, SubdeskError
+from subdesk.fields import FormText as Field
 from subdesk.http import parse_uuid, runtime_of
 from subdesk.models import StaffMember
 from subdesk.portal.web import new_form_key, redirect
@@ -21,7 +21,6 @@ from subdesk.support import actions, cases, overview, refund_exceptions
 from subdesk.support.rules import RESENDABLE, Category, parse_amount
 
 router = APIRouter(include_in_schema=False)
-Field = Annotated[str, Form()]
 Action = Callable[[Work, StaffMember, uuid.UUID], object]
 
 

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from subdesk.agent.web import render, staff
 from subdesk.context import Work
 from subdesk.errors import NotAuthenticated, SubdeskError
+from subdesk.fields import FormText as Field
 from subdesk.http import parse_uuid
 from subdesk.models import StaffMember
 from subdesk.portal.web import redirect
 from subdesk.support import refund_exceptions, repository
 
 router = APIRouter(include_in_schema=False)
-Field = Annotated[str, Form()]
 
 
 def _page(request: Request, error: SubdeskError | None = None) -> Response:

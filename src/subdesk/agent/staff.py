@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from subdesk.agent.web import render, staff
 from subdesk.errors import NotAuthenticated, SubdeskError
+from subdesk.fields import FormText as Field
 from subdesk.http import parse_uuid
 from subdesk.portal.web import redirect
 from subdesk.support import staff as staff_accounts
 from subdesk.support.rules import Permission, Role, checked_reason, require
 
 router = APIRouter(include_in_schema=False)
-Field = Annotated[str, Form()]
 
 
 def _page(request: Request, error: SubdeskError | None = None) -> Response:

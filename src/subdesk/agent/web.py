@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -14,6 +13,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
+from subdesk import redirects
 from subdesk.context import Work
 from subdesk.errors import NotAuthenticated
 from subdesk.models import StaffMember
@@ -25,8 +25,6 @@ from subdesk.support.rules import Permission, allows, case_number
 
 # Not the customer's key ("token"): a customer's session never opens the console.
 SESSION_STAFF = "staff_token"  # noqa: S105 - the session key, not a secret
-# "/agent" alone or with a path, query string or fragment after it ("/agentx" is no page).
-_CONSOLE_PAGE = re.compile(r"/agent(?:[/?#]|\Z)")
 
 _templates = Environment(
     loader=ChoiceLoader(
@@ -101,9 +99,5 @@ def staff(
 
 
 def safe_next(url: str) -> str:
-    """Only a console page of this site, with its query string: never an open redirect.
-
-    What starts with "/agent" is a path of this host whatever follows; another host needs a
-    scheme or a second slash first ("https://evil", "//evil", "/\\evil" as browsers read it).
-    """
-    return url if _CONSOLE_PAGE.match(url) else "/agent"
+    """Only a console page of this site, with its query string: never an open redirect."""
+    return redirects.safe_next(url, "/agent", within="/agent")

@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy import select
 
 from subdesk.audit.log import record
+from subdesk.billing.card_input import card_number
 from subdesk.billing.gateway import CardToken, PaymentGateway
 from subdesk.context import Work
 from subdesk.errors import Conflict, NotFound
@@ -19,7 +20,7 @@ def tokenize(
 ) -> CardToken:
     """Hand the card to the processor, with no transaction open: its token, brand, last 4
     and expiry, all subdesk keeps (raises InvalidCard)."""
-    return gateway.tokenize_card(number, exp_month, exp_year, cvc)
+    return gateway.tokenize_card(card_number(number), exp_month, exp_year, cvc)
 
 
 def add_card(

@@ -35,6 +35,7 @@ from subdesk.billing.gateway import (
 from subdesk.billing.sandbox_ledger import Answer, Decided, Ledger, MemoryLedger
 from subdesk.clock import Clock
 from subdesk.money import Money
+from subdesk.text import is_ascii_digits
 
 # Test card number -> the outcome every charge on it has.
 OUTCOMES: dict[str, str] = {
@@ -85,14 +86,14 @@ class SandboxGateway:
         return CardToken(token, card_brand(number), number[-4:], exp_month, exp_year)
 
     def _check_card(self, number: str, exp_month: int, exp_year: int, cvc: str) -> None:
-        if not (number.isdigit() and 12 <= len(number) <= 19 and luhn_valid(number)):
+        if not (is_ascii_digits(number) and 12 <= len(number) <= 19 and luhn_valid(number)):
             raise InvalidCard("The card number is not valid.", field="card_number")
         if not 1 <= exp_month <= 12:
             raise InvalidCard("The expiry month must be 1 to 12.", field="exp_month")
         today = self._clock.now()
         if (exp_year, exp_month) < (today.year, today.month):
             raise InvalidCard("The card has expired.", field="exp_year")
-        if not (cvc.isdigit() and len(cvc) in (3, 4)):
+        if not (is_ascii_digits(cvc) and len(cvc) in (3, 4)):
             raise InvalidCard("The security code must be 3 or 4 digits.", field="cvc")
 
     def charge(

@@ -8,10 +8,10 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from subdesk.models import Invoice, PaymentMethod
-from subdesk.schemas import MoneyOut
+from subdesk.schemas import Input, MoneyOut
 
 
-class CardIn(BaseModel):
+class CardIn(Input):
     """Card details go to the gateway and are never stored or logged by subdesk."""
 
     card_number: str = Field(min_length=12, max_length=23, examples=["4242 4242 4242 4242"])

@@ -227,6 +227,8 @@ def seed_customers(work: Work) -> int:
             region=region,
             locale=locale,
         )
+        if account is None:  # made by a parallel run since the look-up
+            continue
         as_customer = Work(work.session, work.runtime, Actor.customer(account.id))
         card = payment_methods.add_card(
             as_customer,

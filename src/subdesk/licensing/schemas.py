@@ -11,15 +11,16 @@ from pydantic_core import to_json
 
 from subdesk.licensing.checkin import CheckIn
 from subdesk.models import Device
+from subdesk.schemas import Input
 
 
-class DeviceIn(BaseModel):
+class DeviceIn(Input):
     fingerprint: str = Field(min_length=8, max_length=200)
     name: str = Field(min_length=1, max_length=100, examples=["Anna's laptop"])
     platform: str = Field(examples=["windows", "macos", "android", "ios"])
 
 
-class ActivateIn(BaseModel):
+class ActivateIn(Input):
     """Either a subscription of the signed-in customer (bearer token), or a product key."""
 
     subscription_id: uuid.UUID | None = None
@@ -38,13 +39,13 @@ class ActivateIn(BaseModel):
         return self
 
 
-class RedeemIn(BaseModel):
+class RedeemIn(Input):
     key: str = Field(
         min_length=10, max_length=80, examples=["TOTAL5-7K3M9-Q2PXA-0RT4B-HW8NC-5DJEV-U"]
     )
 
 
-class RenameIn(BaseModel):
+class RenameIn(Input):
     name: str = Field(min_length=1, max_length=100)
 
 

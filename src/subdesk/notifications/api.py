@@ -14,12 +14,12 @@ from subdesk.context import Work
 from subdesk.http import Bearer, as_operator, parse_uuid
 from subdesk.models import WebhookDelivery
 from subdesk.notifications import webhooks
-from subdesk.schemas import ERRORS
+from subdesk.schemas import ERRORS, Input
 
 router = APIRouter(prefix="/api/v1/admin/webhooks", tags=["operations"], responses=ERRORS)
 
 
-class EndpointIn(BaseModel):
+class EndpointIn(Input):
     url: str = Field(max_length=500, examples=["https://crm.example.com/hooks/subdesk"])
     event_types: list[str] = Field(default=["*"], examples=[["subscription.canceled"]])
 

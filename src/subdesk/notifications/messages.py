@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
+
 from subdesk.billing.ledger import Captured
 from subdesk.context import Work
 from subdesk.models import (
@@ -13,6 +15,7 @@ from subdesk.models import (
     Cancellation,
     CancellationDeclaration,
     Disclosure,
+    OutboxEmail,
     Plan,
     Refund,
     Subscription,
@@ -244,6 +247,28 @@ def password_reset_link(
     base = work.settings.public_url.rstrip("/")
     context = {"reset_url": f"{base}/reset-password?token={token}", "expires": moment(expires_at)}
     queue_email(work, account, "password_reset", context, dedupe_key=f"password_reset:{reset_id}")
+
+
+def welcome(work: Work, account: Account) -> None:
+    """A new account is told it is ready (sign-up answers "check your inbox" either way)."""
+    base = work.settings.public_url.rstrip("/")
+    context = {"email": account.email, "sign_in_url": f"{base}/sign-in"}
+    queue_email(work, account, "welcome", context, dedupe_key=f"welcome:{account.id}")
+
+
+def sign_up_attempted(work: Work, account: Account) -> None:
+    """Someone signed up with the address of `account`: its owner hears of it, at most once
+    an hour, with the way to sign in or choose a new password."""
+    key = f"sign_up_attempt:{account.id}:{work.now:%Y%m%d%H}"
+    if work.session.scalar(select(OutboxEmail.id).where(OutboxEmail.dedupe_key == key)):
+        return
+    base = work.settings.public_url.rstrip("/")
+    context = {
+        "email": account.email,
+        "sign_in_url": f"{base}/sign-in",
+        "reset_url": f"{base}/forgot-password",
+    }
+    queue_email(work, account, "sign_up_attempt", context, dedupe_key=key)
 
 
 def invitation(

@@ -25,6 +25,8 @@ TEMPLATE_NAMES = (
     "password_reset",
     "invitation",
     "case_reply",
+    "welcome",
+    "sign_up_attempt",
 )
 
 # Plain-text templates; the HTML made from them is escaped in _html.

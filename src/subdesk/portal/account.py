@@ -5,9 +5,8 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from subdesk.billing.payment_methods import list_methods
@@ -16,6 +15,7 @@ from subdesk.channels.partners import service as partners
 from subdesk.compliance.withdrawal import withdrawal_deadline
 from subdesk.context import Work
 from subdesk.errors import SubdeskError
+from subdesk.fields import FormText
 from subdesk.http import parse_uuid, runtime_of
 from subdesk.licensing.devices import list_devices
 from subdesk.models import Account, PaymentMethod
@@ -88,9 +88,7 @@ def subscription_page(subscription_id: str, request: Request) -> Response:
 
 
 @router.post("/account/subscriptions/{subscription_id}/auto-renew")
-def auto_renew(
-    subscription_id: str, request: Request, enabled: Annotated[str, Form()] = ""
-) -> Response:
+def auto_renew(subscription_id: str, request: Request, enabled: FormText = "") -> Response:
     sid = parse_uuid(subscription_id, "subscription_id")
     with customer(request, writes=True) as (work, account):
         lifecycle.set_auto_renew(work, account.id, sid, enabled == "on")
@@ -117,9 +115,7 @@ def reactivate(subscription_id: str, request: Request) -> Response:
 
 
 @router.post("/account/subscriptions/{subscription_id}/renew-with-card")
-def renew_with_card(
-    subscription_id: str, request: Request, card_id: Annotated[str, Form()] = ""
-) -> Response:
+def renew_with_card(subscription_id: str, request: Request, card_id: FormText = "") -> Response:
     """A retail key's subscription opts in to renewal: the chosen card, then auto-renew on."""
     sid = parse_uuid(subscription_id, "subscription_id")
     card = parse_uuid(card_id, "card_id")

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import pycountry
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, EmailStr, ValidationError
+from pydantic import EmailStr, ValidationError
 
 from subdesk.accounts import recovery, service
 from subdesk.accounts.schemas import SignIn, SignUp
 from subdesk.errors import RateLimited, SubdeskError
+from subdesk.fields import FormText as Field
 from subdesk.portal.web import (
     SESSION_LOCALE,
     SESSION_TOKEN,
@@ -21,15 +20,16 @@ from subdesk.portal.web import (
     render,
     visitor,
 )
+from subdesk.redirects import safe_next
+from subdesk.schemas import Input
 
 router = APIRouter(include_in_schema=False)
 
-Field = Annotated[str, Form()]
 SIGN_UP_FIELDS = ("email", "password", "name", "country", "region", "locale")
 COUNTRIES = sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
 
 
-class EmailOnly(BaseModel):
+class EmailOnly(Input):
     email: EmailStr
 
 
@@ -39,9 +39,12 @@ def _invalid(error: ValidationError) -> dict[str, str]:
     return {field: first["msg"].removeprefix("value is not a valid email address: ")}
 
 
+def _client(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
 def _safe_next(url: str) -> str:
-    """Only a path of this site: never an open redirect."""
-    return url if url.startswith("/") and not url.startswith("//") else "/account"
+    return safe_next(url, "/account")
 
 
 @router.get("/sign-up", response_class=HTMLResponse)
@@ -59,24 +62,27 @@ def sign_up(
     region: Field = "",
     locale: Field = "en",
 ) -> Response:
+    """ "Check your inbox" whether or not the address already has an account (its owner is
+    emailed then); a new account signs in with its password at once."""
     values = {"email": email, "name": name, "country": country, "region": region, "locale": locale}
+    status = 400
     try:
         form = SignUp(
             **{**values, "password": password, "name": name or None, "region": region or None}
         )
+        request.app.state.sign_up_limiter.check(form.email, _client(request))
         with visitor(request, writes=True) as work:
             service.sign_up(work, **form.model_dump())
-            token, _row = service.issue_token(work, email=form.email, password=password)
     except ValidationError as error:
         errors = _invalid(error)
     except SubdeskError as error:
         errors = form_error(error, SIGN_UP_FIELDS)
+        status = 429 if isinstance(error, RateLimited) else 400
     else:
-        request.session[SESSION_TOKEN] = token
         request.session[SESSION_LOCALE] = form.locale
-        return redirect("/account")
+        return render(request, "sign_up_sent.html", {"email": form.email})
     context = {"countries": COUNTRIES, "values": values, "errors": errors}
-    return render(request, "sign_up.html", context, status=400)
+    return render(request, "sign_up.html", context, status=status)
 
 
 @router.get("/sign-in", response_class=HTMLResponse)
@@ -95,9 +101,7 @@ def sign_in(
     status = 400
     try:
         form = SignIn(email=email, password=password)
-        request.app.state.sign_in_limiter.check(
-            form.email, request.client.host if request.client else None
-        )
+        request.app.state.sign_in_limiter.check(form.email, _client(request))
         with visitor(request, writes=True) as work:
             token, _row = service.issue_token(work, email=form.email, password=password)
     except ValidationError as error:
@@ -132,9 +136,7 @@ def forgot(request: Request, email: Field = "") -> Response:
     """The same answer whether or not the address has an account."""
     try:
         address = EmailOnly(email=email).email
-        request.app.state.sign_in_limiter.check(
-            address, request.client.host if request.client else None
-        )
+        request.app.state.password_reset_limiter.check(address, _client(request))
         with visitor(request, writes=True) as work:
             recovery.request_reset(work, address)
     except ValidationError as error:

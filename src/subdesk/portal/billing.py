@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from subdesk.accounts.closure import close_account
 from subdesk.billing import invoices, payment_methods
-from subdesk.errors import InvalidRequest, SubdeskError
+from subdesk.billing.card_input import expiry_number
+from subdesk.errors import SubdeskError
+from subdesk.fields import FormText as Text
 from subdesk.http import parse_uuid, runtime_of
 from subdesk.money import Money
 from subdesk.portal.pdf import invoice_pdf
@@ -18,7 +18,6 @@ from subdesk.subscriptions import queries
 
 router = APIRouter(include_in_schema=False)
 
-Text = Annotated[str, Form()]
 CARD_FIELDS = ("card_number", "exp_month", "exp_year")
 
 
@@ -92,15 +91,15 @@ def add_card(
 ) -> Response:
     values = {"card_number": card_number, "exp_month": exp_month, "exp_year": exp_year}
     try:
-        if not (exp_month.isdigit() and exp_year.isdigit()):
-            raise InvalidRequest("Enter the card's expiry month and year.", field="exp_month")
+        month = expiry_number(exp_month, "exp_month")
+        year = expiry_number(exp_year, "exp_year")
         with customer(request):  # signed in: only then is the card sent to the processor
             pass
         card = payment_methods.tokenize(
             runtime_of(request).gateway,
             number=card_number,
-            exp_month=int(exp_month),
-            exp_year=int(exp_year),
+            exp_month=month,
+            exp_year=year,
             cvc="000",
         )
         with customer(request, writes=True) as (work, account):

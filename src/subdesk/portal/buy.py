@@ -4,26 +4,27 @@ and the acknowledgment."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from subdesk import idempotency
 from subdesk.billing import payment_methods
+from subdesk.billing.card_input import expiry_number
 from subdesk.billing.gateway import CardToken
 from subdesk.catalog.service import current_disclosure, get_plan, list_offers
 from subdesk.context import Work
 from subdesk.errors import InvalidRequest, SubdeskError
+from subdesk.fields import FormText as Field
 from subdesk.http import database_of, parse_uuid, runtime_of
 from subdesk.models import Account
 from subdesk.portal.account import subscription_context
 from subdesk.portal.web import customer, form_error, new_form_key, redirect, render, visitor
 from subdesk.subscriptions import checkout, purchase
+from subdesk.text import is_ascii_digits
 
 router = APIRouter(include_in_schema=False)
 
-Field = Annotated[str, Form()]
 BUY_FIELDS = ("card_number", "exp_month", "exp_year", "auto_renew_consent")
 
 
@@ -65,12 +66,13 @@ def _typed_card(
         return None
     if not number.strip():
         raise InvalidRequest("Enter a card number.", field="card_number")
-    if not (month.isdigit() and year.isdigit()):
-        raise InvalidRequest("Enter the card's expiry month and year.", field="exp_month")
     return payment_methods.tokenize(
-        runtime_of(request).gateway, number=number, exp_month=int(month), exp_year=int(year),
+        runtime_of(request).gateway,
+        number=number,
+        exp_month=expiry_number(month, "exp_month"),
+        exp_year=expiry_number(year, "exp_year"),
         cvc="000",
-    )  # fmt: skip
+    )
 
 
 def _card(work: Work, account: Account, card_id: str, typed: CardToken | None) -> uuid.UUID:
@@ -109,7 +111,7 @@ def buy(
                 payment_method_id=_card(work, account, card_id, typed),
                 auto_renew_consent=auto_renew_consent == "on",
                 disclosure_version=int(disclosure_version)
-                if disclosure_version.isdigit()
+                if is_ascii_digits(disclosure_version) and len(disclosure_version) < 10
                 else None,
                 idempotency_key=key,
             )

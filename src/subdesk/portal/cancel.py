@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from subdesk import idempotency
 from subdesk.catalog.service import list_offers, plan_of
 from subdesk.context import Work
 from subdesk.errors import InvalidRequest
+from subdesk.fields import FormText
 from subdesk.http import database_of, parse_uuid, runtime_of
 from subdesk.models import Cancellation, Subscription
 from subdesk.money import Money
@@ -65,9 +65,9 @@ def cancel_page(subscription_id: str, request: Request) -> Response:
 def cancel(
     subscription_id: str,
     request: Request,
-    when: Annotated[str, Form()] = "",
-    reason: Annotated[str, Form()] = "",
-    include_addons: Annotated[str, Form()] = "",
+    when: FormText = "",
+    reason: FormText = "",
+    include_addons: FormText = "",
 ) -> Response:
     """Step 2 follows: the confirmation page of this cancellation."""
     sid = parse_uuid(subscription_id, "subscription_id")
@@ -87,8 +87,8 @@ def cancel(
 def accept_offer(
     subscription_id: str,
     request: Request,
-    plan_id: Annotated[str, Form()] = "",
-    form_key: Annotated[str, Form()] = "",
+    plan_id: FormText = "",
+    form_key: FormText = "",
 ) -> Response:
     sid = parse_uuid(subscription_id, "subscription_id")
     plan = parse_uuid(plan_id, "plan_id")

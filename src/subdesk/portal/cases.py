@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from subdesk.errors import NotAuthenticated, SubdeskError
+from subdesk.fields import FormText as Field
 from subdesk.portal.web import customer, form_error, redirect, render
 from subdesk.support import cases
 from subdesk.support.rules import Category, case_number
 
 router = APIRouter(include_in_schema=False)
-Field = Annotated[str, Form()]
 FIELDS = ("subject", "category", "body")
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
+from subdesk.fields import FormText
 from subdesk.http import parse_uuid
 from subdesk.licensing import devices
 from subdesk.licensing.schemas import RenameIn
@@ -35,7 +34,7 @@ def devices_page(request: Request) -> Response:
 
 
 @router.post("/account/devices/{device_id}/rename", response_class=HTMLResponse)
-def rename(device_id: str, request: Request, name: Annotated[str, Form()] = "") -> Response:
+def rename(device_id: str, request: Request, name: FormText = "") -> Response:
     found = parse_uuid(device_id, "device_id")
     try:
         new_name = RenameIn(name=name).name

@@ -5,24 +5,23 @@ about the account, and the "this wasn't me" link emailed to the account."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, EmailStr, Field, ValidationError
+from pydantic import EmailStr, Field, ValidationError
 
 from subdesk.compliance.termination import Kind
 from subdesk.errors import InvalidRequest, RateLimited, SubdeskError
+from subdesk.fields import FormText as Text
 from subdesk.portal.i18n import translations
 from subdesk.portal.web import form_error, render, visitor
+from subdesk.schemas import Input
 from subdesk.subscriptions.declarations import Declaration, disputable, dispute, receive
 
 router = APIRouter(include_in_schema=False)
 
-Text = Annotated[str, Form()]
 
-
-class DeclarationForm(BaseModel):
+class DeclarationForm(Input):
     kind: Kind
     name: str = Field(min_length=1, max_length=200)
     email: EmailStr

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from subdesk.errors import NotFound
+from subdesk.fields import FormText
 from subdesk.models import HelpArticle
 from subdesk.portal.web import locale_of, redirect, render, session_of, visitor
 from subdesk.support.help import repository, service
@@ -68,9 +68,9 @@ def article_page(request: Request, slug: str, voted: str = "") -> Response:
 @router.post("/help/feedback")
 def feedback(
     request: Request,
-    slug: Annotated[str, Form()] = "",
-    helpful: Annotated[str, Form()] = "",
-    language: Annotated[str, Form()] = "",
+    slug: FormText = "",
+    helpful: FormText = "",
+    language: FormText = "",
 ) -> Response:
     """Count the answer once per browser and article; a second answer is thanked, not counted."""
     votes: list[int] = list(session_of(request).get(SESSION_VOTES, []))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -28,6 +30,6 @@ def home(request: Request) -> Response:
 def error_page(request: Request, status: int, error: SubdeskError | None = None) -> Response:
     """A page that says what went wrong and where to go next; never a bare 500."""
     if error is not None and error.code == "sign_in_needed":
-        return redirect(f"/sign-in?next={request.url.path}")
+        return redirect(f"/sign-in?next={quote(request.url.path)}")
     context = {"status": status, "message": error.message if error else None}
     return render(request, "error.html", context, status=status)

@@ -3,13 +3,12 @@ for anyone, without signing in."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import phonenumbers
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from subdesk.errors import SubdeskError
+from subdesk.fields import FormText
 from subdesk.portal.web import form_error, render, visitor
 from subdesk.trust import registry, service
 
@@ -45,9 +44,7 @@ def check_page(request: Request) -> Response:
 
 
 @router.post("/check", response_class=HTMLResponse)
-def check(
-    request: Request, kind: Annotated[str, Form()] = "phone", value: Annotated[str, Form()] = ""
-) -> Response:
+def check(request: Request, kind: FormText = "phone", value: FormText = "") -> Response:
     values = {"kind": kind if kind in KINDS else "phone", "value": value}
     try:
         if not value.strip():

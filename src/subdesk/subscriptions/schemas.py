@@ -11,13 +11,13 @@ from pydantic import BaseModel, Field
 
 from subdesk.billing.refunds import RefundBasis
 from subdesk.models import AuditEvent, Cancellation, Plan, Subscription
-from subdesk.schemas import MoneyOut
+from subdesk.schemas import Input, MoneyOut
 from subdesk.subscriptions.bundles import ServiceEnd
 from subdesk.subscriptions.cancellation import Preview, When
 from subdesk.subscriptions.views import next_charge, protection
 
 
-class SubscribeIn(BaseModel):
+class SubscribeIn(Input):
     plan_id: uuid.UUID
     payment_method_id: uuid.UUID
     auto_renew_consent: bool = Field(
@@ -28,19 +28,19 @@ class SubscribeIn(BaseModel):
     )
 
 
-class AutoRenewIn(BaseModel):
+class AutoRenewIn(Input):
     enabled: bool
 
 
-class PaymentMethodChangeIn(BaseModel):
+class PaymentMethodChangeIn(Input):
     payment_method_id: uuid.UUID
 
 
-class PlanChangeIn(BaseModel):
+class PlanChangeIn(Input):
     plan_id: uuid.UUID
 
 
-class CancelIn(BaseModel):
+class CancelIn(Input):
     when: When
     reason: str | None = Field(default=None, max_length=500)
     include_addons: bool = Field(
@@ -53,7 +53,7 @@ class ServiceEndOut(BaseModel):
     ends_at: datetime
 
 
-class PlanRef(BaseModel):
+class PlanRef(Input):
     id: uuid.UUID
     code: str
     name: str
@@ -201,7 +201,7 @@ class PlanChangeOut(BaseModel):
     subscription: SubscriptionOut
 
 
-class VerifyIn(BaseModel):
+class VerifyIn(Input):
     receipt: dict[str, Any]
 
 

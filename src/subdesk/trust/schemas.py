@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, model_validator
 
+from subdesk.schemas import Input
 from subdesk.trust.registry import Channels
 from subdesk.trust.reports import ReportedNumber
 from subdesk.trust.rules import Evidence, Reason
@@ -40,7 +41,9 @@ class CheckIn(BaseModel):
         raise AssertionError("validated to hold one")  # pragma: no cover
 
 
-class ReportIn(CheckIn):
+class ReportIn(Input, CheckIn):
+    """What a report keeps is checked like every stored text (the check itself reads any page)."""
+
     source_url: str | None = Field(default=None, max_length=2000, description="Where you saw it.")
     note: str | None = Field(default=None, max_length=2000)
 
@@ -164,20 +167,20 @@ class ChannelsOut(BaseModel):
         )
 
 
-class PhoneIn(BaseModel):
+class PhoneIn(Input):
     number: str = Field(min_length=3, max_length=100, examples=["+1 800 555 0199"])
     purpose: str = Field(min_length=1, max_length=100, examples=["customer support"])
     hours: str = Field(default="", max_length=200, examples=["Mon-Fri 8:00-20:00 ET"])
     reason: str | None = Field(default=None, max_length=500)
 
 
-class DomainIn(BaseModel):
+class DomainIn(Input):
     kind: str = Field(examples=["web", "email"])
     domain: str = Field(min_length=3, max_length=253, examples=["shield.example"])
     reason: str | None = Field(default=None, max_length=500)
 
 
-class ScamMarkIn(BaseModel):
+class ScamMarkIn(Input):
     number: str = Field(min_length=3, max_length=100)
     reason: str = Field(min_length=1, max_length=500)
 

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from subdesk.models import Cancellation, Payment
-from subdesk.schemas import MoneyOut
+from subdesk.schemas import Input, MoneyOut
 from subdesk.subscriptions.cancellation import When
 from subdesk.support.billing_problems import Duplicate
 from subdesk.support.rules import case_number
@@ -20,43 +20,43 @@ REASON = "Why (5 to 1000 characters), kept with the audit event."
 # --- what staff send ------------------------------------------------------------------------
 
 
-class StaffSignIn(BaseModel):
+class StaffSignIn(Input):
     email: str = Field(max_length=320)
     password: str = Field(min_length=1, max_length=256)
     code: str = Field(max_length=20, description="The current TOTP code of the authenticator.")
 
 
-class ReasonIn(BaseModel):
+class ReasonIn(Input):
     reason: str = Field(description=REASON)
 
 
-class MoneyIn(BaseModel):
+class MoneyIn(Input):
     amount: int = Field(gt=0, description="Minor units, e.g. 1999 for 19.99.")
     currency: str = Field(min_length=3, max_length=3, examples=["USD"])
 
 
-class AgentCancelIn(BaseModel):
+class AgentCancelIn(Input):
     when: When
     reason: str = Field(description=REASON)
 
 
-class AgentRefundIn(BaseModel):
+class AgentRefundIn(Input):
     amount: MoneyIn | None = Field(
         default=None, description="Omitted: everything the policy allows now."
     )
     reason: str = Field(description=REASON)
 
 
-class ExceptionIn(BaseModel):
+class ExceptionIn(Input):
     amount: MoneyIn
     reason: str = Field(description=REASON)
 
 
-class CaseTextIn(BaseModel):
+class CaseTextIn(Input):
     body: str = Field(description="1 to 10,000 characters.")
 
 
-class CaseChangeIn(BaseModel):
+class CaseChangeIn(Input):
     """Only what is sent changes; `assignee_id: null` unassigns."""
 
     status: str | None = None

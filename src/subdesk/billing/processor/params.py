@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from subdesk.billing.processor.errors import invalid_request
+from subdesk.text import is_ascii_digits
 
 METADATA_KEYS = 50
 METADATA_KEY_LENGTH = 40
@@ -34,7 +35,7 @@ def integer(params: dict[str, Any], name: str, *, required: bool = False) -> int
     value = text(params, name, required=required)
     if value is None:
         return None
-    if not value.isdigit() or len(value) > 15:
+    if not is_ascii_digits(value) or len(value) > 15:
         raise invalid_request(
             f"Invalid integer: {value[:40]}", param=name, code="parameter_invalid_integer"
         )

@@ -16,6 +16,7 @@ from subdesk.billing.processor import params as p
 from subdesk.billing.processor.errors import ApiError, invalid_request, missing
 from subdesk.billing.processor.state import Card, State, new_id, now
 from subdesk.billing.sandbox import OUTCOMES, card_brand, luhn_valid
+from subdesk.text import is_ascii_digits
 
 DISPUTED_LATER = "4000000000000259"
 # outcome -> (error code, message) of the 402 Stripe answers
@@ -265,14 +266,14 @@ def _intent(
 
 def _check_card(number: str, exp_month: int, exp_year: int, cvc: str) -> None:
     """Stripe's card errors for details it refuses (a 402 card_error, as Stripe answers)."""
-    if not (number.isdigit() and 12 <= len(number) <= 19 and luhn_valid(number)):
+    if not (is_ascii_digits(number) and 12 <= len(number) <= 19 and luhn_valid(number)):
         raise _card_error("incorrect_number", "Your card number is incorrect.", "number")
     if not 1 <= exp_month <= 12:
         raise _card_error("invalid_expiry_month", "Your card's expiration month is invalid.")
     today = datetime.now(UTC)
     if (exp_year, exp_month) < (today.year, today.month):
         raise _card_error("invalid_expiry_year", "Your card's expiration year is invalid.")
-    if not (cvc.isdigit() and len(cvc) in (3, 4)):
+    if not (is_ascii_digits(cvc) and len(cvc) in (3, 4)):
         raise _card_error("invalid_cvc", "Your card's security code is invalid.", "cvc")
 
 

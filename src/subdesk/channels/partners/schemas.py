@@ -8,10 +8,11 @@ from datetime import datetime
 from pydantic import BaseModel, EmailStr, Field
 
 from subdesk.models import Subscription
+from subdesk.schemas import Input
 from subdesk.subscriptions.views import protection
 
 
-class ProvisionIn(BaseModel):
+class ProvisionIn(Input):
     email: EmailStr
     plan: str = Field(min_length=1, max_length=60, examples=["total5-year-usd"])
     country: str = Field(min_length=2, max_length=2, examples=["US"])

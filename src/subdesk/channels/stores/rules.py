@@ -19,6 +19,7 @@ from enum import StrEnum
 
 from subdesk.subscriptions.periods import Period, period_bounds
 from subdesk.subscriptions.rules import FINAL, LIVE, Status, Transition
+from subdesk.text import is_ascii_digits
 
 # Past the store's expiry without word of a renewal, the worker ends the subscription.
 EXPIRY_SLACK = timedelta(days=1)
@@ -296,7 +297,7 @@ def plan_code_for(product_id: str, products: dict[str, str]) -> str:
 
 def from_millis(value: object) -> datetime | None:
     """A store's epoch milliseconds (a number, or digits in a string) as aware UTC."""
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and is_ascii_digits(value) and len(value) <= 16:
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 10**15:
         return None

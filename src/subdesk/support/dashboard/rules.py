@@ -14,6 +14,7 @@ from fractions import Fraction
 from subdesk.errors import InvalidRequest
 from subdesk.subscriptions.periods import Period
 from subdesk.support.rules import CaseStatus, Priority
+from subdesk.text import is_ascii_digits
 
 DEFAULT_DAYS, MIN_DAYS, MAX_DAYS = 30, 7, 366
 CHURN_PERIOD_DAYS = 7
@@ -51,7 +52,7 @@ def checked_days(text: str | None) -> int:
     if text is None or not text.strip():
         return DEFAULT_DAYS
     value = text.strip()
-    if not value.isdigit() or not MIN_DAYS <= int(value) <= MAX_DAYS:
+    if not is_ascii_digits(value) or len(value) > 3 or not MIN_DAYS <= int(value) <= MAX_DAYS:
         raise InvalidRequest(
             f"Choose from {MIN_DAYS} to {MAX_DAYS} days.", code="invalid_days", field="days"
         )
