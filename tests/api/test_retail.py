@@ -79,7 +79,8 @@ def test_cli_writes_a_batch_for_the_retailer(database_url: str, tmp_path: Path) 
         **{k: v for k, v in os.environ.items() if not k.startswith("SUBDESK_")},
         "SUBDESK_DATABASE_URL": database_url,
     }
-    subprocess.run([subdesk, "demo"], env=env, cwd=tmp_path, check=True, capture_output=True)
+    demo = subprocess.run([subdesk, "demo"], env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert demo.returncode == 0, demo.stderr[-3000:]
     out = tmp_path / "keys.csv"
     command = [
         subdesk,

@@ -24,6 +24,7 @@ from subdesk.models import Payment, PaymentAttempt, Subscription
 from subdesk.money import Money
 from subdesk.subscriptions import checkout
 from tests.factories import Customer, customer, plan_id
+from tests.integration.gateways import processor
 
 
 def order(client: TestClient, who: Customer) -> dict[str, Any]:
@@ -111,17 +112,13 @@ def test_a_purchase_whose_answer_was_lost_is_finished_by_its_retry_without_a_sec
     buyer = customer(client)
     headers = {**buyer.headers, "Idempotency-Key": "lost-answer"}
     forgetful = Forgetful(runtime.gateway)  # type: ignore[arg-type]
-    original = runtime.gateway
-    object.__setattr__(runtime, "gateway", forgetful)
-    try:
+    with processor(runtime, forgetful):
         pending = client.post("/api/v1/subscriptions", json=order(client, buyer), headers=headers)
         assert pending.status_code == 503
         assert pending.json()["error"]["code"] == "payment_pending"
         assert (count(database, Subscription), captures(runtime)) == (0, 1)
         forgetful.inner.ledger.forget_keys()
         retried = client.post("/api/v1/subscriptions", json=order(client, buyer), headers=headers)
-    finally:
-        object.__setattr__(runtime, "gateway", original)
     assert retried.status_code == 201
     with database.transaction() as session:
         (payment,) = session.scalars(select(Payment)).all()
@@ -187,9 +184,7 @@ def test_a_purchase_the_processor_never_got_is_only_retried_once_its_lease_is_ov
     buyer = customer(client)
     headers = {**buyer.headers, "Idempotency-Key": "never-arrived"}
     unreachable = Unreachable(runtime.gateway)  # type: ignore[arg-type]
-    original = runtime.gateway
-    object.__setattr__(runtime, "gateway", unreachable)
-    try:
+    with processor(runtime, unreachable):
         first = client.post("/api/v1/subscriptions", json=order(client, buyer), headers=headers)
         # Moments later, finding nothing proves nothing: the call may still be under way.
         soon = client.post("/api/v1/subscriptions", json=order(client, buyer), headers=headers)
@@ -197,8 +192,6 @@ def test_a_purchase_the_processor_never_got_is_only_retried_once_its_lease_is_ov
         clock.advance(charge_attempts.LEASE)
         late = client.post("/api/v1/subscriptions", json=order(client, buyer), headers=headers)
         again = client.post("/api/v1/subscriptions", json=order(client, buyer), headers=headers)
-    finally:
-        object.__setattr__(runtime, "gateway", original)
     assert [r.status_code for r in (first, soon)] == [503, 503]
     assert (late.status_code, late.json()["error"]["code"]) == (402, "retry")
     assert again.status_code == 201
@@ -237,12 +230,8 @@ def test_an_upgrade_is_charged_with_no_transaction_open(
     sub = client.post("/api/v1/subscriptions", json=order(client, buyer), headers=buyer.headers)
     clock.advance(timedelta(days=100))
     checked = Checked(runtime.gateway, database)  # type: ignore[arg-type]
-    original = runtime.gateway
-    object.__setattr__(runtime, "gateway", checked)
-    try:
+    with processor(runtime, checked):
         answer = upgrade(client, buyer, sub.json()["id"], "up-now")
-    finally:
-        object.__setattr__(runtime, "gateway", original)
     assert answer.status_code == 200, answer.text
     assert answer.json()["change"] == "upgrade_now"
     assert checked.held == [0]
@@ -269,12 +258,8 @@ def test_an_upgrade_canceled_while_it_is_charged_is_refunded_not_made(
         assert canceled.status_code == 200
 
     checked.meanwhile = cancel
-    original = runtime.gateway
-    object.__setattr__(runtime, "gateway", checked)
-    try:
+    with processor(runtime, checked):
         answer = upgrade(client, buyer, sid, "up-canceled")
-    finally:
-        object.__setattr__(runtime, "gateway", original)
     assert (answer.status_code, answer.json()["error"]["code"]) == (409, "plan_change_refunded")
     with database.transaction() as session:
         subscription = session.get_one(Subscription, uuid.UUID(sid))

@@ -28,6 +28,7 @@ from subdesk.money import Money
 from subdesk.worker import renewals
 from subdesk.worker.renewals import run_pass
 from tests.factories import add_card, customer, subscribe
+from tests.integration.gateways import processor
 
 
 class WatchedGateway:
@@ -270,15 +271,11 @@ def test_a_refund_whose_answer_was_lost_is_finished_by_the_worker_once(
     def unreachable(what: str) -> None:
         raise GatewayUnavailable("no answer")
 
-    original = runtime.gateway
-    object.__setattr__(runtime, "gateway", gateway)
     gateway.before = unreachable
-    try:
+    with processor(runtime, gateway):
         answer = client.post(
             f"/api/v1/subscriptions/{sub['id']}/cancel", json={"when": "now"}, headers=buyer.headers
         )
-    finally:
-        object.__setattr__(runtime, "gateway", original)
     assert answer.status_code == 200
     cancellation = answer.json()
     captured = cancellation["refund"]["amount"]
@@ -362,14 +359,10 @@ def test_cards_are_tokenized_with_no_transaction_open(
 ) -> None:
     buyer = customer(client)  # its card is added through the API
     watched = WatchedTokens(runtime.gateway, database)  # type: ignore[arg-type]
-    original = runtime.gateway
-    object.__setattr__(runtime, "gateway", watched)
-    try:
+    with processor(runtime, watched):
         body = {"card_number": "5555555555554444", "exp_month": 12, "exp_year": 2031, "cvc": "123"}
         added = client.post("/api/v1/payment-methods", json=body, headers=buyer.headers)
         refused = client.post("/api/v1/payment-methods", json=body)  # not signed in
-    finally:
-        object.__setattr__(runtime, "gateway", original)
     assert (added.status_code, refused.status_code) == (201, 401)
     assert watched.held == [0]  # once, for the signed-in customer, with nothing checked out
 
@@ -392,15 +385,11 @@ def test_a_new_card_during_grace_is_charged_at_once_with_no_transaction_open(
     watched = WatchedGateway(runtime.gateway)  # type: ignore[arg-type]
     held: list[int] = []
     watched.before = lambda _what: held.append(database.engine.pool.checkedout())  # type: ignore[attr-defined]
-    original = runtime.gateway
-    object.__setattr__(runtime, "gateway", watched)
-    try:
+    with processor(runtime, watched):
         answer = client.put(
             f"/api/v1/subscriptions/{bought}/payment-method",
             json={"payment_method_id": good},
             headers=buyer.headers,
         )
-    finally:
-        object.__setattr__(runtime, "gateway", original)
     assert (answer.status_code, answer.json()["status"]) == (200, "active")
     assert held == [0]
