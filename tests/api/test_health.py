@@ -14,6 +14,7 @@ from subdesk.app import create_app
 from subdesk.config import Settings
 from subdesk.context import Runtime
 from subdesk.db import Database
+from subdesk.operations.health import migration_heads
 from subdesk.runtime import build_runtime
 from tests.conftest import TEST_SIGNING_SEED
 
@@ -26,15 +27,20 @@ def test_readyz_is_ready_at_the_migrations_head(client: TestClient) -> None:
     answer = client.get("/readyz")
     assert answer.status_code == 200
     assert answer.json()["status"] == "ready"
-    assert answer.json()["revision"] == "0022"
+    assert {answer.json()["revision"]} == migration_heads()
 
 
 def test_readyz_is_not_ready_while_migrations_are_pending(
     client: TestClient, database: Database
 ) -> None:
+    (head,) = migration_heads()
     with database.transaction() as session:
-        session.execute(text("UPDATE alembic_version SET version_num = '0021'"))
-    answer = client.get("/readyz")
+        session.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+    try:
+        answer = client.get("/readyz")
+    finally:  # the PostgreSQL test database is shared by the tests that follow
+        with database.transaction() as session:
+            session.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": head})
     assert answer.status_code == 503
     assert answer.json()["error"]["code"] == "migrations_pending"
     assert int(answer.headers["Retry-After"]) > 0

@@ -140,8 +140,8 @@ def _everything(database: Database) -> dict[str, Any]:
                 ],
                 labels,
             ),
-            "emails": rows(OutboxEmail, "id"),
-            "webhooks": rows(WebhookDelivery, "id", "event_id"),
+            "emails": rows(OutboxEmail, "id", "request_id"),
+            "webhooks": rows(WebhookDelivery, "id", "event_id", "request_id"),
         }
 
 
