@@ -29,7 +29,6 @@ from subdesk.billing.gateway import (
     ChargeAnswer,
     ChargeAttempt,
     ChargeFound,
-    GatewayUnavailable,
 )
 from subdesk.config import Settings
 from subdesk.db import append_row
@@ -210,7 +209,3 @@ def lost(session: Session, now: datetime, lease: timedelta, limit: int) -> list[
     )
     rows = session.connection().execute(query).all()
     return [OpenAttempt(r[0], r[1], r[2], r[3], "", Money(r[4], r[5])) for r in rows]
-
-
-def is_unreachable(answer: object) -> bool:
-    return isinstance(answer, GatewayUnavailable)

@@ -65,6 +65,14 @@ class PurchaseInProgress(Conflict):
     code = "purchase_in_progress"
 
 
+class _Finished(Exception):  # noqa: N818 - a signal, not an error
+    """The order turned out finished by a parallel request: undo this unit, give its answer."""
+
+    def __init__(self, answer: Answer) -> None:
+        super().__init__("finished")
+        self.answer = answer
+
+
 class PaymentPending(SubdeskError):
     """The processor gave no answer: the purchase is settled by a retry with the same key,
     or by the worker, never charged twice."""
@@ -173,15 +181,21 @@ def _priced(work: Work, order: Order) -> ToCharge | Answer:
 def buy(database: Database, runtime: Runtime, order: Order) -> Answer:
     """Carry out the order once for its key; returns the surface's answer (status, body), or
     raises the refusal (declined, in progress, pending) as any service does."""
-    with database.transaction() as session:
-        work = order.work(session, runtime)
-        stored = _stored(session, order)
-        if stored is not None:
-            return stored
-        priced = _priced(work, order)
-        if not isinstance(priced, ToCharge):
-            return priced
-        attempt, mode = _open(work, order, priced)
+    try:
+        with database.transaction() as session:
+            work = order.work(session, runtime)
+            stored = _stored(session, order)
+            if stored is not None:
+                return stored
+            priced = _priced(work, order)
+            if not isinstance(priced, ToCharge):
+                return priced
+            opened = _open(work, order, priced)
+            if not isinstance(opened[0], OpenAttempt):
+                return opened  # finished by a parallel request meanwhile: its answer
+            attempt, mode = opened
+    except _Finished as finished:
+        return finished.answer
     answer = _ask(runtime, attempt, mode)  # no transaction is open here
     if answer is None and mode == LOOK_UP_RECENT:
         # Lost moments ago: the processor may still be carrying it out, or not show it yet.
@@ -193,7 +207,7 @@ def _stored(session: Session, order: Order) -> Answer | None:
     return idempotency.replay(session, order.scope, order.key, order.fingerprint)
 
 
-def _open(work: Work, order: Order, priced: ToCharge) -> tuple[OpenAttempt, str]:
+def _open(work: Work, order: Order, priced: ToCharge) -> tuple[OpenAttempt, str] | Answer:
     """This order's open attempt (to look up: LOOK_UP, or LOOK_UP_RECENT within its lease,
     where finding nothing proves nothing yet), or a new one (to ask for: ASK)."""
     session, charge = work.session, priced.charge
@@ -209,6 +223,11 @@ def _open(work: Work, order: Order, priced: ToCharge) -> tuple[OpenAttempt, str]
             raise _in_progress()
         recent = found.updated_at > work.now - lease
         return _as_open(found, charge.token), LOOK_UP_RECENT if recent else LOOK_UP
+    # A parallel request may have finished this order since its answer was first looked for
+    # (its attempt's outcome and its answer commit together): asked again, never charged.
+    stored = _stored(session, order)
+    if stored is not None:
+        return stored
     attempt = OpenAttempt(
         uuid.uuid4(), priced.subscription_id, priced.period_number, charge.idempotency_key,
         charge.token, charge.amount,
@@ -233,6 +252,11 @@ def _open(work: Work, order: Order, priced: ToCharge) -> tuple[OpenAttempt, str]
             session.execute(insert(PaymentAttempt), [row])
     except IntegrityError:  # a parallel request with this key opened it first
         raise _in_progress() from None
+    # An insert that waited on a parallel request's attempt goes through once that attempt is
+    # settled (it leaves the open index): the order is done, and this attempt is undone.
+    stored = _stored(session, order)
+    if stored is not None:
+        raise _Finished(stored)
     return attempt, ASK
 
 
