@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Literal
+from zoneinfo import ZoneInfo
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///var/subdesk.db"
@@ -82,6 +83,15 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: str | None = None
     mail_from: str = "subdesk <no-reply@subdesk.example>"
+    # The seller on invoices and credit notes: legal name, postal address (lines separated by
+    # "|"), tax ID, country; the prefix of its document series, and the time zone whose
+    # calendar year starts a new series (a charge at 23:30 UTC on 31 December is January's).
+    seller_name: str = "Shield Security GmbH"
+    seller_address: str = "Beispielstrasse 1|10115 Berlin|Germany"
+    seller_tax_id: str = "DE000000000"
+    seller_country: str = "DE"
+    document_prefix: str = Field("SD", pattern=r"^[A-Z0-9]{1,8}$")
+    seller_timezone: str = "Europe/Berlin"
     # SHA-256 (hex) of the operator API key for /api/v1/admin; `subdesk keys operator` makes one.
     operator_key_sha256: str | None = None
     # App stores. Apple: the root certificates (PEM or DER files; Apple Root CA - G3 in
@@ -104,3 +114,9 @@ class Settings(BaseSettings):
     trust_channels_path: str = "/contact"
     trust_checks_per_minute: int = 60
     trust_reports_per_minute: int = 5
+
+    @field_validator("seller_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        ZoneInfo(value)  # an unknown zone fails at start, not on the first invoice
+        return value

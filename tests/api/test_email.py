@@ -20,7 +20,7 @@ def test_a_year_of_monthly_renewals_sends_twelve_receipts_once_each(
     subscribe(client, alice, "av1-month-usd")
     outcomes = run_days(clock, database, runtime, 365)
     assert outcomes["renewed"] == 12
-    receipts = [m for m in smtp.mailbox.messages if str(m["Subject"]).startswith("Receipt INV-")]
+    receipts = [m for m in smtp.mailbox.messages if str(m["Subject"]).startswith("Receipt SD-")]
     assert len(receipts) == 12
     assert len({str(m["Subject"]) for m in receipts}) == 12
     assert len({str(m["Message-ID"]) for m in smtp.mailbox.messages}) == len(smtp.mailbox.messages)

@@ -164,7 +164,7 @@ def _labels(session: Any) -> dict[str, str]:
 
 
 UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-RANDOM = re.compile(r"INV-\d{8}-[0-9A-Z]{5}-[0-9A-Z]{5}|ch_\w+|evt_\w+|customer\d+@example\.com")
+RANDOM = re.compile(r"SD-(CN-)?\d{4}-\d{6}|ch_\w+|evt_\w+|customer\d+@example\.com")
 
 
 def _label(value: Any, labels: dict[str, str]) -> Any:

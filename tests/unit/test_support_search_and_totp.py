@@ -22,6 +22,8 @@ NOW = datetime(2026, 1, 15, 10, 0, tzinfo=UTC)
         ("cxl-ab12-cd34-ef56", "cancellation", "CXL-AB12-CD34-EF56"),
         ("inv-20260115-ABC123", "invoice", "INV-20260115-ABC123"),
         ("inv-20261123-7k3m9-q2pxa", "invoice", "INV-20261123-7K3M9-Q2PXA"),
+        ("sd-2026-000123", "invoice", "SD-2026-000123"),
+        (" SD-CN-2027-000007 ", "invoice", "SD-CN-2027-000007"),
         ("4242 12/30", "card", "4242"),
         ("Pat Example", "name", "Pat Example"),
     ],

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from subdesk.audit.log import record
-from subdesk.billing import refund_attempts
+from subdesk.billing import invoices, refund_attempts
 from subdesk.billing.gateway import Charge
 from subdesk.context import Work
 from subdesk.db import append_row
-from subdesk.models import Invoice, Payment, PaymentMethod, Refund
+from subdesk.models import Payment, PaymentMethod, Refund
 from subdesk.money import Money
 from subdesk.subscriptions.state import SubscriptionState
 
@@ -29,14 +29,6 @@ def public_reference(prefix: str) -> str:
     read out and type. Two groups (40 bits) would repeat one about every million."""
     code = random_code(12)
     return f"{prefix}-{code[:4]}-{code[4:8]}-{code[8:]}"
-
-
-def invoice_number(issued_at: datetime) -> str:
-    """`INV-<day>-XXXXX-XXXXX`: 50 random bits a day, so that a day of a million renewals
-    repeats a number about once in six years (n² / 2 · 2⁵⁰), where 30 bits repeated one
-    about 460 times a day; the unique index refuses a repeat, and the renewal is tried again."""
-    code = random_code(10)
-    return f"INV-{issued_at:%Y%m%d}-{code[:5]}-{code[5:]}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,20 +77,14 @@ def record_charge(
     """Record a captured charge as a payment and its invoice.
 
     Both rows are appended in bulk (`append_row`): a renewal run writes a batch of
-    them in one statement per table.
+    them in one statement per table. The invoice's number is taken from its gapless series
+    in this transaction (billing.documents).
     """
-    captured = Captured(
-        payment_id=uuid.uuid4(),
-        invoice_number=invoice_number(work.now),
-        kind=request.kind,
-        amount=request.amount,
-        period_start=request.period_start,
-        period_end=request.period_end,
-    )
+    payment_id = uuid.uuid4()
     owner = {"account_id": subscription.account_id, "subscription_id": subscription.id}
     money = {"amount_minor": request.amount.amount, "currency": request.amount.currency}
     payment = dict(
-        id=captured.payment_id,
+        id=payment_id,
         **owner,
         **money,
         kind=request.kind,
@@ -110,18 +96,25 @@ def record_charge(
         captured_at=work.now,
     )
     append_row(work.session, Payment, payment)
-    invoice = dict(
-        id=uuid.uuid4(),
-        number=captured.invoice_number,
-        **owner,
-        **money,
-        payment_id=captured.payment_id,
-        description=request.description,
+    number = invoices.issue_invoice(
+        work,
+        dict(
+            **owner,
+            **money,
+            payment_id=payment_id,
+            description=request.description,
+            period_start=request.period_start,
+            period_end=request.period_end,
+        ),
+    )
+    captured = Captured(
+        payment_id=payment_id,
+        invoice_number=number,
+        kind=request.kind,
+        amount=request.amount,
         period_start=request.period_start,
         period_end=request.period_end,
-        issued_at=work.now,
     )
-    append_row(work.session, Invoice, invoice)
     record(
         work.session,
         actor=work.actor,

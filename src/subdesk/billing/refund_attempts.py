@@ -21,6 +21,7 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from subdesk.audit.log import SYSTEM, record
+from subdesk.billing import invoices
 from subdesk.billing.gateway import GatewayUnavailable, PaymentFailed, RefundReceipt
 from subdesk.context import Runtime, Work
 from subdesk.db import Database, after_commit
@@ -152,7 +153,9 @@ def refund_succeeded(work: Work, refund_id: uuid.UUID, receipt: RefundReceipt) -
         return "done"  # recorded already (a second sender, the reconciler, an event)
     row.status, row.gateway_refund_id = "succeeded", receipt.refund_id
     money = Money(row.amount_minor, row.currency)
-    _audit(work, row, "refund.succeeded", {"status": "succeeded", **money.as_dict()})
+    note = invoices.issue_credit_note(work, row)
+    credit_note = {"credit_note": note.number} if note is not None else {}
+    _audit(work, row, "refund.succeeded", {"status": "succeeded", **money.as_dict(), **credit_note})
     data = {
         "refund_id": str(row.id),
         "payment_id": str(row.payment_id),
@@ -160,6 +163,7 @@ def refund_succeeded(work: Work, refund_id: uuid.UUID, receipt: RefundReceipt) -
         "account_id": str(row.account_id),
         **money.as_dict(),
         "reason": row.reason,
+        **credit_note,
     }
     webhooks.emit(work, "refund.created", data)
     metrics.count_refund(work.session, "succeeded", row.currency)

@@ -4,7 +4,9 @@ from subdesk.models.accounts import Account, ApiToken, PasswordReset, PaymentMet
 from subdesk.models.audit import AuditEvent, IdempotencyRecord
 from subdesk.models.base import Base
 from subdesk.models.billing import (
+    CreditNote,
     Dispute,
+    DocumentSeries,
     Invoice,
     Payment,
     PaymentAttempt,
@@ -47,8 +49,10 @@ __all__ = [
     "CancellationDeclaration",
     "CaseMessage",
     "Consent",
+    "CreditNote",
     "Device",
     "Disclosure",
+    "DocumentSeries",
     "HelpArticle",
     "IdempotencyRecord",
     "Invoice",

@@ -118,19 +118,65 @@ class Refund(Base):
 
 
 class Invoice(Base):
+    """A legal invoice, issued with its charge: numbered in a gapless series per issuer and
+    year, with the seller and the customer as they were on the day it was issued."""
+
     __tablename__ = "invoices"
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    number: Mapped[str] = mapped_column(String(30), unique=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), index=True)
     subscription_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("subscriptions.id"), index=True)
-    payment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payments.id"))
+    payment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payments.id"), index=True)
     description: Mapped[str] = mapped_column(String(200))
+    # Gross: what the customer paid. net + tax == amount.
     amount_minor: Mapped[int]
+    net_minor: Mapped[int]
+    tax_minor: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The rate as a decimal percentage ("19", "8.875"); a string, never a float.
+    tax_rate: Mapped[str] = mapped_column(String(12), default="0", server_default="0")
+    # Where the tax is owed ("DE", "US-WA") and whether the customer owes it (reverse charge).
+    tax_jurisdiction: Mapped[str | None] = mapped_column(String(10))
+    reverse_charge: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     currency: Mapped[str] = mapped_column(String(3))
     period_start: Mapped[datetime]
     period_end: Mapped[datetime]
     issued_at: Mapped[datetime]
+    seller: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    customer: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class CreditNote(Base):
+    """The document of a refund: it corrects its invoice by the refunded amount, numbered in
+    a gapless series of its own, issued once the processor has made the refund."""
+
+    __tablename__ = "credit_notes"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoices.id"), index=True)
+    refund_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("refunds.id"), unique=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), index=True)
+    subscription_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("subscriptions.id"))
+    reason: Mapped[str] = mapped_column(String(40))
+    amount_minor: Mapped[int]
+    net_minor: Mapped[int]
+    tax_minor: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    issued_at: Mapped[datetime]
+    seller: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    customer: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class DocumentSeries(Base):
+    """The last number given in one series of documents (`SD-2026`, `SD-CN-2026`). A number is
+    taken by an UPDATE in the transaction that issues the document, so a rollback gives it
+    back and the series has no gaps; it holds the row until that transaction ends."""
+
+    __tablename__ = "document_series"
+
+    series: Mapped[str] = mapped_column(String(30), primary_key=True)
+    last_number: Mapped[int]
 
 
 class Dispute(Base):

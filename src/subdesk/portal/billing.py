@@ -1,4 +1,5 @@
-"""Billing: upcoming charges, invoices (page and PDF), refunds, cards, and closing the account."""
+"""Billing: upcoming charges, invoices and credit notes (page and PDF), refunds, cards, and
+closing the account."""
 
 from __future__ import annotations
 
@@ -6,13 +7,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from subdesk.accounts.closure import close_account
-from subdesk.billing import invoices, payment_methods
+from subdesk.billing import invoices, payment_methods, pdf
 from subdesk.billing.card_input import expiry_number
 from subdesk.errors import SubdeskError
 from subdesk.fields import FormText as Text
 from subdesk.http import parse_uuid, runtime_of
 from subdesk.money import Money
-from subdesk.portal.pdf import invoice_pdf
 from subdesk.portal.web import SESSION_TOKEN, customer, form_error, locale_of, redirect, render
 from subdesk.subscriptions import queries
 
@@ -28,14 +28,8 @@ def billing_page(request: Request) -> Response:
         context = {
             "account": account,
             "upcoming": [s for s in subscriptions if s.next_charge],
-            "invoices": [
-                (
-                    invoice,
-                    Money(invoice.amount_minor, invoice.currency),
-                    Money(refunded, invoice.currency),
-                )
-                for invoice, refunded in invoices.list_invoices(work, account.id)
-            ],
+            "invoices": invoices.list_invoices(work, account.id),
+            "credit_notes": invoices.list_credit_notes(work, account.id),
             "refunds": [
                 (refund, Money(refund.amount_minor, refund.currency))
                 for refund in invoices.list_refunds(work, account.id)
@@ -48,13 +42,8 @@ def billing_page(request: Request) -> Response:
 def invoice_page(invoice_id: str, request: Request) -> Response:
     found = parse_uuid(invoice_id, "invoice_id")
     with customer(request) as (work, account):
-        invoice, refunded = invoices.get_invoice(work, account.id, found)
-        context = {
-            "account": account,
-            "invoice": invoice,
-            "amount": Money(invoice.amount_minor, invoice.currency),
-            "refunded": Money(refunded, invoice.currency),
-        }
+        view = invoices.get_invoice(work, account.id, found)
+        context = {"account": account, "view": view, "invoice": view.invoice}
         return render(request, "invoice.html", context)
 
 
@@ -62,9 +51,30 @@ def invoice_page(invoice_id: str, request: Request) -> Response:
 def invoice_download(invoice_id: str, request: Request) -> Response:
     found = parse_uuid(invoice_id, "invoice_id")
     with customer(request) as (work, account):
-        invoice, refunded = invoices.get_invoice(work, account.id, found)
-        body = invoice_pdf(invoice, refunded, account, locale_of(request, account))
-        name = invoice.number
+        view = invoices.get_invoice(work, account.id, found)
+        body, name = pdf.invoice_pdf(view, locale_of(request, account)), view.invoice.number
+    return _download(body, name)
+
+
+@router.get("/account/credit-notes/{note_id}", response_class=HTMLResponse)
+def credit_note_page(note_id: str, request: Request) -> Response:
+    found = parse_uuid(note_id, "credit_note_id")
+    with customer(request) as (work, account):
+        note, invoice = invoices.get_credit_note(work, account.id, found)
+        context = {"account": account, "note": note, "invoice": invoice}
+        return render(request, "credit_note.html", context)
+
+
+@router.get("/account/credit-notes/{note_id}/pdf")
+def credit_note_download(note_id: str, request: Request) -> Response:
+    found = parse_uuid(note_id, "credit_note_id")
+    with customer(request) as (work, account):
+        note, invoice = invoices.get_credit_note(work, account.id, found)
+        body, name = pdf.credit_note_pdf(note, invoice, locale_of(request, account)), note.number
+    return _download(body, name)
+
+
+def _download(body: bytes, name: str) -> Response:
     headers = {"Content-Disposition": f'attachment; filename="{name}.pdf"'}
     return Response(body, media_type="application/pdf", headers=headers)
 

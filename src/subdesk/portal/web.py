@@ -73,6 +73,7 @@ def render(
         _=words.gettext,
         ngettext=words.ngettext,
         money=lambda value: format_money(Money(value.amount, value.currency), locale),
+        minor=lambda amount, currency: format_money(Money(amount, currency), locale),
         day=lambda value: format_day(value, locale) if value else "",
         moment=lambda value: format_moment(value, locale) if value else "",
         **context,

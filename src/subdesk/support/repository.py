@@ -13,6 +13,7 @@ from subdesk.models import (
     Account,
     AuditEvent,
     Cancellation,
+    CreditNote,
     Device,
     Invoice,
     OutboxEmail,
@@ -58,8 +59,10 @@ def accounts_by_cancellation(session: Session, public_id: str) -> list[Account]:
 
 
 def accounts_by_invoice(session: Session, number: str) -> list[Account]:
+    """The account of an invoice or a credit note with this number."""
     query = select(Invoice.account_id).where(Invoice.number == number)
-    return _accounts(session, list(session.scalars(query)))
+    notes = select(CreditNote.account_id).where(CreditNote.number == number)
+    return _accounts(session, list(session.scalars(query.union(notes))))
 
 
 def accounts_by_card(

@@ -14,7 +14,9 @@ from subdesk.support import repository
 from subdesk.support.rules import parse_case_number
 
 _CANCELLATION = re.compile(r"^CXL(-[0-9A-Z]{4}){2,3}$")  # two groups before 2026-11-23
-_INVOICE = re.compile(r"^INV-[0-9A-Z-]{4,26}$")
+# An invoice (`SD-2026-000123`) or credit note (`SD-CN-2026-000007`) of its gapless series,
+# or an invoice numbered before those series (`INV-20261123-7K3M9-Q2PXA`).
+_INVOICE = re.compile(r"^(INV-[0-9A-Z-]{4,26}|[A-Z0-9]{1,8}-(CN-)?\d{4}-\d{6,12})$")
 _CARD = re.compile(r"^(\d{4})\s*[ ,;]\s*(\d{1,2})\s*/\s*(\d{2}|\d{4})$")
 MAX_RESULTS = 20
 
