@@ -228,6 +228,43 @@ def test_parallel_workers_charge_each_period_exactly_once(
     assert {n for *_, n in per_period} == {1}
 
 
+def test_a_batch_holds_only_a_few_subscriptions_locked_at_a_time(
+    client: TestClient,
+    clock: TestClock,
+    database: Database,
+    runtime: Runtime,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A customer's cancellation waits at most for the few rows the worker holds in one
+    transaction, not for a whole batch: claiming and recording 17 renewals of one batch
+    locks them 4 at a time, and every one is renewed once."""
+    from subdesk.worker import claims
+
+    for _ in range(17):
+        subscribe(client, customer(client), "av1-month-usd")
+    held: list[int] = []
+    for name in ("claim_due", "lock"):
+        original = getattr(claims, name)
+
+        def counting(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            claim = _original(*args, **kwargs)
+            held.append(len(claim.rows))
+            return claim
+
+        monkeypatch.setattr(claims, name, counting)
+    monkeypatch.setattr(runtime.settings, "worker_lock_size", 4)
+    clock.advance(timedelta(days=31))
+    assert run_pass(database, runtime, batch_size=500)["renewed"] == 17
+    assert max(held) == 4
+    assert sum(held) >= 2 * 17  # each claimed once and locked again to record its answer
+    assert count_payments(database) == 34
+
+
+def count_payments(database: Database) -> int:
+    with database.reading() as session:
+        return int(session.scalar(select(func.count()).select_from(Payment)) or 0)
+
+
 def test_one_broken_subscription_does_not_stop_the_others(
     client: TestClient,
     clock: TestClock,

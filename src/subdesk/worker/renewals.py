@@ -6,12 +6,13 @@ Workers on any number of machines share the work through PostgreSQL alone:
 A batch takes three steps, so that no transaction is open and no row is locked
 while the processor is asked (it may take seconds, or never answer):
 
-1. claim (one short transaction): everything due that moves no money is done;
-   each renewal's charge is written as a pending payment attempt, and its
-   subscription held for the attempt's lease (`next_action_at` moved on);
+1. claim (short transactions of a few subscriptions each): everything due that
+   moves no money is done; each renewal's charge is written as a pending payment
+   attempt, and its subscription held for the attempt's lease (`next_action_at`
+   moved on);
 2. call (no transaction): the processor is asked for every charge, paced;
-3. record (one short transaction): the subscriptions are locked again and each
-   answer is acted on. A subscription canceled while its charge was in flight
+3. record (short transactions of a few subscriptions each): the subscriptions are
+   locked again and each answer is acted on. A subscription canceled while its charge was in flight
    keeps its cancellation: a captured charge is recorded and refunded at once.
 
 A crash between 1 and 3 leaves pending attempts; an answer that never came
@@ -147,6 +148,15 @@ class Asked:
     attempts: list[OpenAttempt]
     answers: list[ChargeAnswer | ChargeFound | None]
     outcomes: Counter[str]
+    claimed: int = 0  # subscriptions claimed, whether or not they needed a charge
+
+    def absorb(self, other: Asked) -> None:
+        self.attempts += other.attempts
+        self.outcomes.update(other.outcomes)
+        self.claimed += other.claimed
+
+    def part(self, start: int, end: int) -> Asked:
+        return Asked(self.attempts[start:end], self.answers[start:end], Counter())
 
 
 class Processor:
@@ -195,13 +205,25 @@ def _batch(
     *,
     careful: bool | None = None,
 ) -> Counter[str]:
-    """One batch through the three steps; each step that fails as a whole is redone one
-    subscription at a time (`careful`), so the others go through and a broken one is set
-    aside. `careful` given: that way only (the tests compare both)."""
-    asked = _step(partial(_claim, database, runtime, size), careful)
+    """One batch through the three steps. Claiming and recording hold a few subscriptions
+    at a time (`worker_lock_size`) in transactions of their own, so a customer's cancellation
+    waits at most for those few; the processor is asked for the whole batch at once. Each
+    part that fails as a whole is redone one subscription at a time (`careful`), so the
+    others go through and a broken one is set aside. `careful` given: that way only (the
+    tests compare both)."""
+    lock_size = max(1, min(runtime.settings.worker_lock_size, size))
+    asked = Asked([], [], Counter())
+    while asked.claimed < size:
+        want = min(lock_size, size - asked.claimed)
+        part = _step(partial(_claim, database, runtime, want), careful)
+        asked.absorb(part)
+        if part.claimed < want:
+            break  # nothing more is due
     if asked.attempts:
         asked.answers = list(processor.ask(asked.attempts))  # no transaction is open here
-        asked.outcomes.update(_step(partial(_record, database, runtime, asked), careful))
+        for start in range(0, len(asked.attempts), lock_size):
+            part = asked.part(start, start + lock_size)
+            asked.outcomes.update(_step(partial(_record, database, runtime, part), careful))
     return asked.outcomes
 
 
@@ -238,6 +260,7 @@ def _claim(
             if outcome != CHARGING:  # counted by what its answer does
                 asked.outcomes[outcome] += 1
         claims.write_back(session, claim)
+        asked.claimed = len(claim.rows)
         del held
     return asked
 
@@ -383,8 +406,11 @@ def reconcile_charges(
             )
         if not lost:
             break
-        found = list(processor.find(lost))
-        outcomes.update(_record(database, runtime, Asked(lost, found, Counter()), careful=True))
+        found = Asked(lost, list(processor.find(lost)), Counter())
+        lock_size = max(1, runtime.settings.worker_lock_size)
+        for start in range(0, len(lost), lock_size):
+            part = found.part(start, start + lock_size)
+            outcomes.update(_record(database, runtime, part, careful=True))
         asked += len(lost)
     return Counter({f"reconciled_{k}": v for k, v in outcomes.items()})
 
