@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     stripe_webhook_secret: SecretStr | None = None
     # How long one request to the processor may take before its outcome counts as unknown.
     gateway_timeout_seconds: float = 30.0
+    # Taxes: the country the seller is established in (a business customer with a VAT ID in
+    # another EU country or the UK gets reverse charge), and who computes the tax: "table" (the
+    # rule table in billing/tax/table.py), or "package.module:factory", a vendor's provider
+    # made by calling factory(settings).
+    seller_country: str = "DE"
+    tax_provider: str = "table"
     token_ttl_days: int = 30
     host: str = "127.0.0.1"
     port: int = 8000

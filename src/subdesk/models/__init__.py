@@ -1,6 +1,12 @@
 """Every table of subdesk, imported here so Alembic and the services see one metadata."""
 
-from subdesk.models.accounts import Account, ApiToken, PasswordReset, PaymentMethod
+from subdesk.models.accounts import (
+    Account,
+    ApiToken,
+    BillingAddress,
+    PasswordReset,
+    PaymentMethod,
+)
 from subdesk.models.audit import AuditEvent, IdempotencyRecord
 from subdesk.models.base import Base
 from subdesk.models.billing import (
@@ -29,6 +35,7 @@ from subdesk.models.support import (
     StaffToken,
     SupportCase,
 )
+from subdesk.models.tax import TaxDecision
 from subdesk.models.trust import (
     OfficialDomain,
     OfficialPhone,
@@ -42,6 +49,7 @@ __all__ = [
     "Account",
     "ApiToken",
     "AuditEvent",
+    "BillingAddress",
     "Base",
     "Cancellation",
     "CancellationDeclaration",
@@ -80,6 +88,7 @@ __all__ = [
     "StoreSubscription",
     "Subscription",
     "SupportCase",
+    "TaxDecision",
     "TrustReport",
     "TrustReportNumber",
     "WebhookDelivery",
