@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     stripe_webhook_secret: SecretStr | None = None
     # How long one request to the processor may take before its outcome counts as unknown.
     gateway_timeout_seconds: float = 30.0
+    # Taxes: the country the seller is established in (a business customer with a VAT ID in
+    # another EU country or the UK gets reverse charge), and who computes the tax: "table" (the
+    # rule table in billing/tax/table.py), or "package.module:factory", a vendor's provider
+    # made by calling factory(settings).
+    seller_country: str = "DE"
+    tax_provider: str = "table"
     token_ttl_days: int = 30
     host: str = "127.0.0.1"
     port: int = 8000
@@ -88,12 +94,11 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     mail_from: str = "subdesk <no-reply@subdesk.example>"
     # The seller on invoices and credit notes: legal name, postal address (lines separated by
-    # "|"), tax ID, country; the prefix of its document series, and the time zone whose
+    # "|"), tax ID (its country is seller_country, above); the prefix of its document series, and the time zone whose
     # calendar year starts a new series (a charge at 23:30 UTC on 31 December is January's).
     seller_name: str = "Shield Security GmbH"
     seller_address: str = "Beispielstrasse 1|10115 Berlin|Germany"
     seller_tax_id: str = "DE000000000"
-    seller_country: str = "DE"
     document_prefix: str = Field("SD", pattern=r"^[A-Z0-9]{1,8}$")
     seller_timezone: str = "Europe/Berlin"
     # SHA-256 (hex) of the operator API key for /api/v1/admin; `subdesk keys operator` makes one.

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from subdesk.audit.log import SYSTEM, Actor
 from subdesk.billing.gateway import PaymentGateway
+from subdesk.billing.tax.provider import TableTaxProvider, TaxProvider
 from subdesk.channels.partners.provider import HttpProviderStatus, ProviderStatus
 from subdesk.clock import Clock
 from subdesk.config import Settings
@@ -27,6 +28,8 @@ class Runtime:
     dunning: DunningPolicy = DunningPolicy()
     # Asks a service provider whether a suspension is resolved (an HTTP call in production).
     providers: ProviderStatus = field(default_factory=HttpProviderStatus)
+    # Decides the tax of each charge (SUBDESK_TAX_PROVIDER; the rule table by default).
+    tax: TaxProvider = field(default_factory=TableTaxProvider)
 
 
 @dataclass(frozen=True, slots=True)

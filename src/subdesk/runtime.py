@@ -8,6 +8,7 @@ from pathlib import Path
 from subdesk.billing.gateway import PaymentGateway
 from subdesk.billing.sandbox import SandboxGateway
 from subdesk.billing.sandbox_ledger import SqliteLedger
+from subdesk.billing.tax.provider import build_tax_provider
 from subdesk.clock import Clock, SystemClock
 from subdesk.config import Settings
 from subdesk.context import Runtime
@@ -31,7 +32,13 @@ def build_runtime(
         signer = ReceiptSigner.from_file(Path(settings.signing_key_file))
     if gateway is None:
         gateway = build_gateway(settings, clock)
-    return Runtime(settings=settings, clock=clock, gateway=gateway, signer=signer)
+    return Runtime(
+        settings=settings,
+        clock=clock,
+        gateway=gateway,
+        signer=signer,
+        tax=build_tax_provider(settings),
+    )
 
 
 def build_gateway(settings: Settings, clock: Clock) -> PaymentGateway:

@@ -1,4 +1,4 @@
-"""Account endpoints: sign up, get a bearer token, read yourself."""
+"""Account endpoints: sign up, get a bearer token, read yourself, your billing address."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from subdesk import idempotency
-from subdesk.accounts import service
+from subdesk.accounts import billing_address, service
 from subdesk.accounts.closure import close_account
 from subdesk.accounts.schemas import (
     AccountClosedOut,
     AccountOut,
+    BillingAddressIn,
+    BillingAddressOut,
     CloseIn,
     SignIn,
     SignUp,
@@ -70,6 +72,34 @@ def issue_token(body: SignIn, request: Request) -> object:
 @router.get("/me", response_model=AccountOut)
 def me(request: Request, bearer: Bearer) -> object:
     return as_customer(request, bearer, lambda _work, account: AccountOut.of(account))
+
+
+@router.get("/me/billing-address", response_model=BillingAddressOut)
+def get_billing_address(request: Request, bearer: Bearer) -> object:
+    """The billing address; 404 `no_billing_address` until one is set."""
+    return as_customer(
+        request,
+        bearer,
+        lambda work, account: BillingAddressOut.of(
+            billing_address.get_billing_address(work, account.id)
+        ),
+    )
+
+
+@router.put("/me/billing-address", response_model=BillingAddressOut)
+def put_billing_address(body: BillingAddressIn, request: Request, bearer: Bearer) -> object:
+    """Set or change the billing address; it decides the tax of every later charge.
+
+    The subdivision must be one of the country's (required in the US: the state sets the
+    sales tax); a VAT ID must be valid and of the address's country. Anything refused is a
+    422 with its `field`, and nothing is written."""
+    return as_customer(
+        request,
+        bearer,
+        lambda work, account: BillingAddressOut.of(
+            billing_address.set_billing_address(work, account.id, body.fields())
+        ),
+    )
 
 
 @router.delete("/me", response_model=AccountClosedOut)

@@ -11,6 +11,7 @@ import uuid
 
 from sqlalchemy import select
 
+from subdesk.accounts.billing_address import erase_billing_address
 from subdesk.accounts.service import revoke_all_tokens
 from subdesk.audit.log import record
 from subdesk.context import Work
@@ -31,6 +32,7 @@ def close_account(work: Work, account: Account, reason: str | None) -> list[str]
         if sub.status not in FINAL
     ]
     _remove_cards(work, account.id)
+    erase_billing_address(work, account.id)
     revoke_all_tokens(work, account.id)
     account.email = None
     account.name = None

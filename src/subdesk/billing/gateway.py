@@ -33,6 +33,8 @@ class CardToken:
     last4: str
     exp_month: int
     exp_year: int
+    # The issuing country, where the processor tells it (evidence for tax, beside the address).
+    country: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

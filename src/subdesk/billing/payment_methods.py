@@ -40,6 +40,7 @@ def save_card(work: Work, account_id: uuid.UUID, card: CardToken) -> PaymentMeth
         last4=card.last4,
         exp_month=card.exp_month,
         exp_year=card.exp_year,
+        country=card.country,
         created_at=work.now,
     )
     work.session.add(method)
@@ -50,7 +51,7 @@ def save_card(work: Work, account_id: uuid.UUID, card: CardToken) -> PaymentMeth
         action="payment_method.added",
         entity=("payment_method", method.id),
         account_id=account_id,
-        after={"brand": card.brand, "last4": card.last4},
+        after={"brand": card.brand, "last4": card.last4, "country": card.country},
         now=work.now,
     )
     return method

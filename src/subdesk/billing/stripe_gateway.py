@@ -95,7 +95,10 @@ class StripeGateway:
         if details is None:
             raise InvalidCard("The processor returned no card.")
         token = f"{method.id}:{customer.id}"
-        return CardToken(token, details.brand, details.last4, details.exp_month, details.exp_year)
+        country = (details.country or "").upper() or None
+        return CardToken(
+            token, details.brand, details.last4, details.exp_month, details.exp_year, country
+        )
 
     def charge(
         self, token: str, amount: Money, idempotency_key: str, *, reference: str | None = None

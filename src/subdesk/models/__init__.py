@@ -1,6 +1,12 @@
 """Every table of subdesk, imported here so Alembic and the services see one metadata."""
 
-from subdesk.models.accounts import Account, ApiToken, PasswordReset, PaymentMethod
+from subdesk.models.accounts import (
+    Account,
+    ApiToken,
+    BillingAddress,
+    PasswordReset,
+    PaymentMethod,
+)
 from subdesk.models.audit import AuditEvent, IdempotencyRecord
 from subdesk.models.base import Base
 from subdesk.models.billing import (
@@ -31,6 +37,7 @@ from subdesk.models.support import (
     StaffToken,
     SupportCase,
 )
+from subdesk.models.tax import TaxDecision
 from subdesk.models.trust import (
     OfficialDomain,
     OfficialPhone,
@@ -44,6 +51,7 @@ __all__ = [
     "Account",
     "ApiToken",
     "AuditEvent",
+    "BillingAddress",
     "Base",
     "Cancellation",
     "CancellationDeclaration",
@@ -84,6 +92,7 @@ __all__ = [
     "StoreSubscription",
     "Subscription",
     "SupportCase",
+    "TaxDecision",
     "TrustReport",
     "TrustReportNumber",
     "WebhookDelivery",

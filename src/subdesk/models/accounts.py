@@ -1,4 +1,5 @@
-"""Account tables: customers, their API tokens and their payment methods (never card data)."""
+"""Account tables: customers, their API tokens, payment methods (never card data) and billing
+addresses."""
 
 from __future__ import annotations
 
@@ -49,6 +50,9 @@ class PaymentMethod(Base):
     last4: Mapped[str] = mapped_column(String(4))
     exp_month: Mapped[int]
     exp_year: Mapped[int]
+    # The card's issuing country as the processor reports it (evidence of where the customer
+    # is, beside the billing address); None when the processor does not say.
+    country: Mapped[str | None] = mapped_column(String(2))
     created_at: Mapped[datetime]
     removed_at: Mapped[datetime | None]
 
@@ -64,3 +68,25 @@ class PasswordReset(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+
+
+class BillingAddress(Base):
+    """Who is billed and where: it decides the tax jurisdiction and is printed on invoices.
+
+    `vat_id` is kept only once checked (compact, with its prefix): a customer with one is a
+    business. Erased when the account is closed (invoices carry their own copy)."""
+
+    __tablename__ = "billing_addresses"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    line1: Mapped[str] = mapped_column(String(200))
+    line2: Mapped[str | None] = mapped_column(String(200))
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    city: Mapped[str] = mapped_column(String(100))
+    country: Mapped[str] = mapped_column(String(2))
+    # The ISO 3166-2 subdivision without its country ("NY" for US-NY), like Account.region.
+    subdivision: Mapped[str | None] = mapped_column(String(6))
+    vat_id: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
