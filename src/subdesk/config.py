@@ -94,8 +94,9 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     mail_from: str = "subdesk <no-reply@subdesk.example>"
     # The seller on invoices and credit notes: legal name, postal address (lines separated by
-    # "|"), tax ID (its country is seller_country, above); the prefix of its document series, and the time zone whose
-    # calendar year starts a new series (a charge at 23:30 UTC on 31 December is January's).
+    # "|") and tax ID (its country is seller_country, above); the prefix of its document
+    # series, and the time zone whose calendar year starts a new series (a charge at 23:30 UTC
+    # on 31 December is January's there).
     seller_name: str = "Shield Security GmbH"
     seller_address: str = "Beispielstrasse 1|10115 Berlin|Germany"
     seller_tax_id: str = "DE000000000"

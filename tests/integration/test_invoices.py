@@ -155,13 +155,18 @@ def test_both_documents_are_real_pdfs_in_english_and_german(client: TestClient) 
         client.get(f"{API}/invoices/{invoice['id']}.pdf?lang=de", headers=alice.headers).content
     )
     assert "Rechnung " + invoice["number"] in german
-    assert "USt-IdNr.: DE000000000" in german and "Steuersatz" in german and "erstattet" in german
+    assert "USt-IdNr.: DE000000000" in german
+    assert "Steuersatz" in german
+    assert "erstattet" in german
     note_url = f"{API}/credit-notes/{invoice['credit_notes'][0]['id']}.pdf"
     note = _text(client.get(note_url, headers=alice.headers).content)
     assert f"Corrects invoice {invoice['number']}" in note
-    assert "-29.99 USD" in note and "Shield Security GmbH" in note and "Alice Example" in note
+    assert "-29.99 USD" in note
+    assert "Shield Security GmbH" in note
+    assert "Alice Example" in note
     note_de = _text(client.get(note_url + "?lang=de", headers=alice.headers).content)
-    assert "Rechnungskorrektur" in note_de and "Korrigiert Rechnung" in note_de
+    assert "Rechnungskorrektur" in note_de
+    assert "Korrigiert Rechnung" in note_de
 
 
 def test_another_customer_gets_no_document_of_mine(client: TestClient) -> None:
@@ -177,7 +182,8 @@ def test_another_customer_gets_no_document_of_mine(client: TestClient) -> None:
         assert client.get(url, headers=bruno.headers).status_code == 404, url
     assert client.get(f"{API}/credit-notes", headers=bruno.headers).json() == []
     bad = client.get(f"{API}/invoices/not-an-id.pdf", headers=alice.headers)
-    assert bad.status_code == 404 and bad.json()["error"]["field"] == "invoice_id"
+    assert bad.status_code == 404
+    assert bad.json()["error"]["field"] == "invoice_id"
 
 
 class _RefusingRefunds:
@@ -201,7 +207,8 @@ def test_a_refused_refund_issues_no_credit_note(
     with processor(runtime, _RefusingRefunds(runtime.gateway)):
         cancel(client, alice, sub["id"], "now")
     (invoice,) = client.get(f"{API}/invoices", headers=alice.headers).json()
-    assert invoice["status"] == "paid" and invoice["credit_notes"] == []
+    assert invoice["status"] == "paid"
+    assert invoice["credit_notes"] == []
     with database.reading() as session:
         assert session.scalars(select(Refund.status)).one() == "failed"
 
@@ -225,3 +232,58 @@ def test_partial_refunds_leave_the_invoice_partly_refunded_until_all_is_back(
     assert sorted(_sequence(n["number"]) for n in notes) == list(range(1, len(parts) + 1))
     assert sum(n["amount"]["amount"] for n in notes) == sum(parts)
     assert sum(n["tax"]["amount"] for n in notes) <= invoice["tax"]["amount"]
+
+
+def test_a_german_customer_pays_the_price_with_19_percent_vat_included(
+    client: TestClient,
+) -> None:
+    hans = customer(client, country="DE", region=None, locale="de")
+    subscribe(client, hans, "av1-year-eur")
+    (invoice,) = client.get(f"{API}/invoices", headers=hans.headers).json()
+    assert invoice["amount"] == {"amount": 2999, "currency": "EUR"}
+    assert invoice["tax"] == {"amount": 479, "currency": "EUR"}  # 29.99 · 19/119 = 4.788
+    assert invoice["net"] == {"amount": 2520, "currency": "EUR"}
+    assert (invoice["tax_rate"], invoice["tax_jurisdiction"]) == ("19", "DE")
+    text = _text(client.get(f"{API}/invoices/{invoice['id']}.pdf", headers=hans.headers).content)
+    assert "19 %" in text
+    assert "4,79 EUR" in text
+    assert "25,20 EUR" in text
+
+
+def test_sales_tax_is_added_where_a_state_taxes_software_and_nowhere_else(
+    client: TestClient, clock: TestClock, database: Database, runtime: Runtime
+) -> None:
+    nora = customer(client, country="US", region="NY")
+    carl = customer(client, country="US", region="CA")
+    taxed = subscribe(client, nora, "av1-month-usd")
+    subscribe(client, carl, "av1-month-usd")
+    (first,) = client.get(f"{API}/invoices", headers=nora.headers).json()
+    assert first["amount"]["amount"] == 499 + 20  # 4 % New York state tax on 4.99
+    assert (first["net"]["amount"], first["tax"]["amount"]) == (499, 20)
+    (untaxed,) = client.get(f"{API}/invoices", headers=carl.headers).json()
+    assert (untaxed["amount"]["amount"], untaxed["tax"]["amount"]) == (499, 0)
+    clock.advance(timedelta(days=31))
+    from subdesk.worker.renewals import run_pass
+
+    assert run_pass(database, runtime)["renewed"] == 2
+    invoices = client.get(f"{API}/invoices", headers=nora.headers).json()
+    assert [i["amount"]["amount"] for i in invoices] == [519, 519]
+    with database.reading() as session:
+        payments = session.scalars(
+            select(ledger.Payment.amount_minor).where(
+                ledger.Payment.subscription_id == uuid.UUID(taxed["id"])
+            )
+        ).all()
+    assert sorted(payments) == [519, 519]  # the processor was charged the gross
+
+
+def test_a_credit_note_takes_back_the_tax_of_what_it_refunds(client: TestClient) -> None:
+    hans = customer(client, country="DE", region=None, locale="de")
+    sub = subscribe(client, hans, "av1-year-eur")
+    cancel(client, hans, sub["id"], "now")
+    (note,) = client.get(f"{API}/credit-notes", headers=hans.headers).json()
+    assert (note["amount"]["amount"], note["tax"]["amount"], note["net"]["amount"]) == (
+        2999,
+        479,
+        2520,
+    )

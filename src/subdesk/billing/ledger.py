@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from subdesk.audit.log import record
-from subdesk.billing import invoices, refund_attempts
+from subdesk.billing import documents, invoices, refund_attempts
 from subdesk.billing.gateway import Charge
+from subdesk.billing.tax import charge as tax
 from subdesk.context import Work
 from subdesk.db import append_row
 from subdesk.models import Payment, PaymentMethod, Refund
@@ -43,6 +44,10 @@ class ChargeRequest:
     idempotency_key: str
     # Each retry after a decline is a new attempt at the gateway; the payment key stays.
     attempt: int = 0
+    # The plan's price before tax is added where it is (`amount` is what is charged, the
+    # gross), and the card charged: the invoice records the tax decision from both.
+    price: Money | None = None
+    method_id: uuid.UUID | None = None
 
     @property
     def gateway_key(self) -> str:
@@ -101,6 +106,7 @@ def record_charge(
         dict(
             **owner,
             **money,
+            **_tax_columns(work, subscription.account_id, request),
             payment_id=payment_id,
             description=request.description,
             period_start=request.period_start,
@@ -126,6 +132,34 @@ def record_charge(
         subscription_id=subscription.id,
     )
     return captured
+
+
+def priced(
+    work: Work, account_id: uuid.UUID, price: Money, method_id: uuid.UUID | None
+) -> tuple[Money, Money]:
+    """(what to charge, the price it comes from): tax added where the law adds it."""
+    gross = tax.gross_of(work, account_id, price, work.now, payment_method_id=method_id)
+    return gross, price
+
+
+def _tax_columns(work: Work, account_id: uuid.UUID, request: ChargeRequest) -> dict[str, object]:
+    """The invoice's tax split, from the decision recorded now for the charge's price; scaled
+    to what was charged if that differs (a capture that came back for an older amount)."""
+    if request.price is None:
+        return {"net_minor": request.amount.amount}
+    decided = tax.tax_for_charge(
+        work, account_id, request.price, work.now, payment_method_id=request.method_id
+    )
+    taxed = decided.tax.amount
+    if decided.gross != request.amount:
+        taxed = documents.share_of_tax(decided.gross.amount, taxed, request.amount.amount)
+    return {
+        "net_minor": request.amount.amount - taxed,
+        "tax_minor": taxed,
+        "tax_rate": format(decided.rate.normalize(), "f"),
+        "tax_jurisdiction": decided.jurisdiction,
+        "reverse_charge": decided.reverse_charge,
+    }
 
 
 def card_label(method: PaymentMethod) -> str:

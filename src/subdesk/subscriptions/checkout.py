@@ -174,7 +174,7 @@ def _priced(work: Work, order: Order) -> ToCharge | Answer:
     if not checked.charges_now:  # a trial: nothing to charge now
         subscription = purchase.subscribe(work, order.account_id, deal)
         return _remember(work, order, SURFACES[order.surface](work, subscription, None))
-    charge = purchase.first_charge(checked.plan, order.account_id, deal, checked.method)
+    charge = purchase.first_charge(work, checked.plan, order.account_id, deal, checked.method)
     return ToCharge(charge, None, 1, checked.method.id, "initial")
 
 

@@ -181,9 +181,14 @@ def _proration(
     )
     if subscription.status != Status.ACTIVE or amount <= 0:
         return None
+    gross, price = ledger.priced(
+        work, subscription.account_id, Money(amount, new.currency), subscription.payment_method_id
+    )
     return ledger.ChargeRequest(
         kind="proration",
-        amount=Money(amount, new.currency),
+        amount=gross,
+        price=price,
+        method_id=subscription.payment_method_id,
         period_number=subscription.period_number,
         first_paid=False,
         description=f"Upgrade to {new.name} for the rest of the period",

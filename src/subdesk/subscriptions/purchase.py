@@ -80,7 +80,7 @@ def subscribe(work: Work, account_id: uuid.UUID, purchase: Purchase) -> Subscrip
     paid = None
     if subscription.status == Status.ACTIVE:
         paid = ledger.capture(
-            work, subscription, method, _first_charge(plan, subscription, purchase)
+            work, subscription, method, _first_charge(work, plan, subscription, purchase)
         )
     work.session.add(
         Consent(
@@ -111,10 +111,11 @@ def subscribe(work: Work, account_id: uuid.UUID, purchase: Purchase) -> Subscrip
 
 
 def first_charge(
-    plan: Plan, account_id: uuid.UUID, purchase: Purchase, method: PaymentMethod
+    work: Work, plan: Plan, account_id: uuid.UUID, purchase: Purchase, method: PaymentMethod
 ) -> ChargeAttempt:
     """The first charge of a plan without a trial, as `subscribe` asks the processor for it."""
-    return ChargeAttempt(method.gateway_token, _first_price(plan), _first_key(account_id, purchase))
+    amount, _ = ledger.priced(work, account_id, _first_price(plan), method.id)
+    return ChargeAttempt(method.gateway_token, amount, _first_key(account_id, purchase))
 
 
 def _first_price(plan: Plan) -> Money:
@@ -168,11 +169,15 @@ def new_subscription(
 
 
 def _first_charge(
-    plan: Plan, subscription: Subscription, purchase: Purchase
+    work: Work, plan: Plan, subscription: Subscription, purchase: Purchase
 ) -> ledger.ChargeRequest:
+    method_id = subscription.payment_method_id
+    amount, price = ledger.priced(work, subscription.account_id, _first_price(plan), method_id)
     return ledger.ChargeRequest(
         kind="initial",
-        amount=_first_price(plan),
+        amount=amount,
+        price=price,
+        method_id=method_id,
         period_number=1,
         first_paid=True,
         description=f"{plan.name}, first {plan.period}",

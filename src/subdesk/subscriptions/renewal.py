@@ -194,9 +194,17 @@ def _charge_request(
     work: Work, subscription: SubscriptionState, term: NextTerm
 ) -> ledger.ChargeRequest:
     first_paid = term.number == 1
+    amount, price = ledger.priced(
+        work,
+        subscription.account_id,
+        price_of_next_period(work, subscription, term.plan),
+        subscription.payment_method_id,
+    )
     return ledger.ChargeRequest(
         kind="initial" if first_paid else "renewal",
-        amount=price_of_next_period(work, subscription, term.plan),
+        amount=amount,
+        price=price,
+        method_id=subscription.payment_method_id,
         period_number=term.number,
         first_paid=first_paid,
         description=f"{term.plan.name}, {term.plan.period} {term.number}",

@@ -6,6 +6,7 @@ to `tax_decisions`, in the caller's transaction, with the id the breakdown carri
 
     tax_for_charge(work, account_id, price, when)         one charge, in one call
     taxes_for_charges(work, [TaxableCharge, ...], when)   a batch (renewals): three reads
+    gross_of(work, account_id, price, when)               what to charge, not recorded
     charge_tax_requests(...) / record_tax_decisions(...)  the two halves, for a provider
                                                           that must be called between them
 """
@@ -67,6 +68,22 @@ def tax_for_charge(
     return taxes_for_charges(work, [charge], when)[0]
 
 
+def gross_of(
+    work: Work,
+    account_id: uuid.UUID,
+    price: Money,
+    when: datetime,
+    *,
+    payment_method_id: uuid.UUID | None = None,
+) -> Money:
+    """What the customer is charged for `price` on `when`, tax included where it is added:
+    computed, not recorded (the invoice records its decision when the charge is recorded).
+    The same within one unit of work and one day, so every step of a charge agrees."""
+    charge = TaxableCharge(account_id, price, payment_method_id)
+    (request,) = charge_tax_requests(work, [charge], when)
+    return work.runtime.tax.tax(request.request).gross
+
+
 def taxes_for_charges(
     work: Work, charges: Sequence[TaxableCharge], when: datetime
 ) -> list[TaxBreakdown]:
@@ -80,29 +97,49 @@ def charge_tax_requests(
     work: Work, charges: Sequence[TaxableCharge], when: datetime
 ) -> list[ChargeTaxRequest]:
     """What to ask the provider for each charge, read in three queries however many."""
-    account_ids = {c.account_id for c in charges}
-    accounts = _accounts(work, account_ids)
-    addresses = _addresses(work, account_ids)
-    cards = _cards(work, {c.payment_method_id for c in charges if c.payment_method_id})
     day = when.astimezone(UTC).date()
+    known = _known_evidence(work)
+    missing = [c for c in charges if (c.account_id, c.payment_method_id) not in known]
+    if missing:
+        account_ids = {c.account_id for c in missing}
+        accounts = _accounts(work, account_ids)
+        addresses = _addresses(work, account_ids)
+        cards = _cards(work, {c.payment_method_id for c in missing if c.payment_method_id})
+        for charge in missing:
+            account = accounts.get(charge.account_id)
+            if account is None:
+                raise NotFound("No such account.", field="account_id")
+            address = addresses.get(charge.account_id)
+            card = cards.get(charge.payment_method_id) if charge.payment_method_id else None
+            vat_id = address.vat_id if address is not None else None
+            known[(charge.account_id, charge.payment_method_id)] = (
+                _evidence(account, address, card),
+                vat_id,
+            )
     found = []
     for charge in charges:
-        account = accounts.get(charge.account_id)
-        if account is None:
-            raise NotFound("No such account.", field="account_id")
-        address = addresses.get(charge.account_id)
-        card = cards.get(charge.payment_method_id) if charge.payment_method_id else None
-        evidence = _evidence(account, address, card)
+        evidence, vat_id = known[(charge.account_id, charge.payment_method_id)]
         where = _jurisdiction(evidence)
         request = TaxRequest(
             jurisdiction=where,
             price=charge.price,
             price_includes_tax=prices_include_tax(where.country),
             supplied_on=day,
-            vat_id=address.vat_id if address is not None else None,
+            vat_id=vat_id,
         )
         found.append(ChargeTaxRequest(charge.account_id, request, evidence))
     return found
+
+
+_EVIDENCE = "tax_evidence"
+
+
+def _known_evidence(
+    work: Work,
+) -> dict[tuple[uuid.UUID, uuid.UUID | None], tuple[TaxEvidence, str | None]]:
+    """What this unit of work has read of each customer's whereabouts: read once, so that a
+    charge's amount and its invoice, decided in one transaction, agree."""
+    return work.cache.setdefault(_EVIDENCE, {})  # type: ignore[return-value]
 
 
 def record_tax_decisions(
