@@ -114,7 +114,7 @@ def test_a_dispute_opens_a_case_with_the_evidence_and_holds_the_payment(
         "high",
         True,
     )
-    for evidence in ("disclosure version", "INV-", "never canceled", "no device"):
+    for evidence in ("disclosure version", "SD-2026-", "never canceled", "no device"):
         assert evidence in note.body
     assert "dispute.opened" in actions
     # Nothing is left to refund while the bank holds it all.

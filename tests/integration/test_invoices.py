@@ -287,3 +287,34 @@ def test_a_credit_note_takes_back_the_tax_of_what_it_refunds(client: TestClient)
         479,
         2520,
     )
+
+
+def test_a_business_invoice_names_its_billing_address_and_reverse_charge(
+    client: TestClient,
+) -> None:
+    firm = customer(client, country="FR", region=None)
+    address = {
+        "name": "Exemple SARL",
+        "line1": "12 rue de la Paix",
+        "postal_code": "75002",
+        "city": "Paris",
+        "country": "FR",
+        "vat_id": "FR40303265045",
+    }
+    saved = client.put(f"{API}/me/billing-address", json=address, headers=firm.headers)
+    assert saved.status_code == 200, saved.text
+    subscribe(client, firm, "av1-year-eur")
+    (invoice,) = client.get(f"{API}/invoices", headers=firm.headers).json()
+    assert invoice["reverse_charge"] is True
+    assert invoice["tax"]["amount"] == 0
+    assert invoice["customer"]["name"] == "Exemple SARL"
+    assert invoice["customer"]["tax_id"] == "FR40303265045"
+    assert "75002 Paris" in invoice["customer"]["address"]
+    text = _text(client.get(f"{API}/invoices/{invoice['id']}.pdf", headers=firm.headers).content)
+    for expected in (
+        "Exemple SARL",
+        "12 rue de la Paix",
+        "VAT ID: FR40303265045",
+        "Reverse charge",
+    ):
+        assert expected in text, expected

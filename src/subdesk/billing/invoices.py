@@ -14,7 +14,7 @@ from subdesk.billing.documents import Status
 from subdesk.context import Work
 from subdesk.db import append_row
 from subdesk.errors import NotFound
-from subdesk.models import Account, CreditNote, Invoice, Payment, Refund
+from subdesk.models import Account, BillingAddress, CreditNote, Invoice, Payment, Refund
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,16 +35,30 @@ class InvoiceView:
 
 
 def customer_of(work: Work, account_id: uuid.UUID) -> dict[str, Any]:
-    """The customer as the documents of this unit of work name them (read once per account)."""
+    """The customer as the documents of this unit of work name them: the billing address
+    (name, lines, VAT ID) when one is set, else the account's name, email and country;
+    read once per account."""
     key = ("document_customer", account_id)
     if key not in work.cache:
         account = work.session.get(Account, account_id)
-        work.cache[key] = {
+        address = work.session.get(BillingAddress, account_id)
+        party: dict[str, Any] = {
             "name": account.name if account else None,
             "email": account.email if account else None,
             "country": account.country if account else None,
             "region": account.region if account else None,
         }
+        if address is not None:
+            city = " ".join(p for p in (address.postal_code, address.city) if p)
+            lines = [address.line1, address.line2, city, address.country]
+            party |= {
+                "name": address.name,
+                "address": [line for line in lines if line],
+                "country": address.country,
+                "region": address.subdivision,
+                "tax_id": address.vat_id,
+            }
+        work.cache[key] = party
     return dict(work.cache[key])  # type: ignore[call-overload]
 
 
