@@ -29,7 +29,7 @@ from typing import Any
 
 import httpx2 as httpx
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, func, select, text
 
 from subdesk.app import build_runtime
 from subdesk.audit.log import SYSTEM, Actor
@@ -40,7 +40,17 @@ from subdesk.clock import TestClock
 from subdesk.config import Settings
 from subdesk.context import Runtime, Work
 from subdesk.db import Database
-from subdesk.models import Account, Base, Payment, PaymentAttempt, Plan, Refund, Subscription
+from subdesk.models import (
+    Account,
+    Base,
+    CreditNote,
+    Invoice,
+    Payment,
+    PaymentAttempt,
+    Plan,
+    Refund,
+    Subscription,
+)
 from subdesk.sandbox_clock import SandboxClock, advance
 from subdesk.subscriptions.cancellation import When, cancel
 from subdesk.subscriptions.purchase import Purchase, subscribe
@@ -342,6 +352,17 @@ def _check_books(
         periods = dict(session.execute(select(Subscription.id, Subscription.period_number)).all())
         attempts = dict(session.execute(select(PaymentAttempt.id, PaymentAttempt.state)).all())
         refunds = Counter(session.scalars(select(Refund.status)))
+        # Each payment's invoice, and each refund's credit note (charge id -> credited).
+        paid = select(Payment.gateway_charge_id).join(Invoice, Invoice.payment_id == Payment.id)
+        invoiced = set(session.scalars(paid))
+        credited = dict(
+            session.execute(
+                select(Payment.gateway_charge_id, func.sum(CreditNote.amount_minor))
+                .join(Invoice, Invoice.payment_id == Payment.id)
+                .join(CreditNote, CreditNote.invoice_id == Invoice.id)
+                .group_by(Payment.gateway_charge_id)
+            ).all()
+        )
     assert set(attempts.values()) <= {"succeeded", "failed"}, (
         f"{context}: {Counter(attempts.values())}"
     )
@@ -356,6 +377,8 @@ def _check_books(
         refunded = intent["amount_refunded"]
         assert refunded in (0, intent["amount_received"]), f"{context}: partial {intent}"
         assert refunded == payment.refunded_minor, f"{context}: refunds differ {intent}"
+        assert intent["id"] in invoiced, f"{context}: capture without an invoice {intent}"
+        assert credited.get(intent["id"], 0) == refunded, f"{context}: credit notes {intent}"
         if refunded == 0:
             kept[(payment.subscription_id, payment.period_number)] += 1
     assert len(intents) == len(rows), f"{context}: payments without a capture"
