@@ -68,15 +68,6 @@ def test_add_ons_are_cancelled_in_the_same_request_when_asked(client: TestClient
         assert got["status"] == "canceled"
 
 
-def test_without_asking_the_add_ons_stay(client: TestClient) -> None:
-    anna = customer(client)
-    main = subscribe(client, anna, "av1-year-usd")
-    vpn = subscribe(client, anna, "vpn-addon-year-usd")
-    assert _cancel(client, anna, main["id"])["addons"] == []
-    got = client.get(f"/api/v1/subscriptions/{vpn['id']}", headers=anna.headers).json()
-    assert got["status"] == "active"
-
-
 def test_an_add_on_needs_a_main_subscription(client: TestClient) -> None:
     anna = customer(client)
     answer = client.post(

@@ -19,7 +19,7 @@ from tests.api.helpers import count
 from tests.api.stores import GOOGLE_PRODUCT, PRODUCTS, PUSH_TOKEN, google_envelope, post_google
 from tests.api.test_licenses import activate, check_in
 from tests.conftest import START
-from tests.factories import Customer, customer
+from tests.factories import Customer, customer, subscribe
 
 PURCHASED, RENEWED, RECOVERED, CANCELED, RESTARTED = 4, 2, 1, 3, 7
 IN_GRACE_PERIOD, ON_HOLD, REVOKED = 6, 5, 12
@@ -206,3 +206,22 @@ def test_cancelling_a_google_play_subscription_answers_the_steps_and_changes_not
     assert any("Google Play" in step for step in error["steps"])
     assert play.subscription() == before
     assert count(database, AuditEvent) == audit
+
+
+def test_an_add_on_bought_beside_a_google_play_plan_stops_and_ends_with_it(
+    client: TestClient, clock: TestClock, database: Database
+) -> None:
+    play = Play(client, clock, customer(client))
+    play.push(PURCHASED, START)
+    main = play.register().json()["subscription"]
+    vpn = subscribe(client, play.who, "vpn-addon-year-usd")
+    assert vpn["main_subscription_id"] == main["id"]
+
+    play.push(CANCELED, START + timedelta(days=3))  # auto-renew off in the Play Store
+    stopped = stored(database, vpn["id"])
+    assert (stopped.auto_renew, stopped.access_ends_at) == (False, add_months(START, 1))
+    play.push(REVOKED, START + timedelta(days=5))
+    ended = stored(database, vpn["id"])
+    assert (ended.status, ended.auto_renew) == ("canceled", False)
+    assert ended.access_ends_at is not None
+    assert ended.access_ends_at <= START + timedelta(days=5, minutes=1)

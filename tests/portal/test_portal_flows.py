@@ -213,6 +213,26 @@ def test_an_eu_customer_withdraws_within_14_days_and_gets_everything_back(
     assert re.search(r"CXL-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", done.text)
 
 
+def test_withdrawing_from_the_main_contract_withdraws_from_its_add_on_too(
+    client: TestClient, clock: TestClock
+) -> None:
+    visitor = Visitor(client)
+    visitor.sign_up(country="FR")
+    sid = subscription_id_of(visitor.buy(plan_id(client, "av1-year-eur")).headers["location"])
+    clock.advance(timedelta(days=3))
+    vpn = subscription_id_of(visitor.buy(plan_id(client, "vpn-addon-year-eur")).headers["location"])
+    clock.advance(timedelta(days=10))
+    confirm = client.get(f"/account/subscriptions/{sid}/withdraw")
+    assert "Secure VPN add-on, jährlich: ends now, refund €29.99" in confirm.text
+    done = client.post(
+        f"/account/subscriptions/{sid}/withdraw", data={"csrftoken": csrf_of(confirm)}
+    )
+    assert "Withdrawal confirmed" in done.text
+    assert re.search(r"Secure VPN: January 28, 2026 \(CXL-[^,]+, refund €29\.99\)", done.text)
+    page = client.get(f"/account/subscriptions/{vpn}")
+    assert "Cancel subscription" not in page.text  # it has ended
+
+
 def test_the_withdrawal_closes_after_14_days_and_outside_the_eu(
     client: TestClient, clock: TestClock
 ) -> None:
@@ -226,20 +246,44 @@ def test_the_withdrawal_closes_after_14_days_and_outside_the_eu(
     assert "Withdraw from contract here" not in client.get(f"/account/subscriptions/{us_sid}").text
 
 
-def test_the_add_ons_can_be_cancelled_with_the_main_subscription_in_one_step(
-    client: TestClient,
-) -> None:
+def test_the_add_ons_end_with_the_main_subscription_in_one_step(client: TestClient) -> None:
     visitor, sid = _bought(client)
     visitor.buy(plan_id(client, "vpn-addon-year-usd"))
     step_one = client.get(f"/account/subscriptions/{sid}/cancel")
-    assert "Also cancel my add-ons now: Secure VPN add-on, yearly" in step_one.text
+    assert "Your add-ons end with it:" in step_one.text
+    assert "Secure VPN add-on, yearly: ends now, refund $29.99" in step_one.text
+    assert "Secure VPN add-on, yearly: protected until January 15, 2027, no refund" in (
+        step_one.text
+    )
+    assert "Also cancel my add-ons now" not in step_one.text  # nothing to tick: it ends anyway
     done = client.post(
-        f"/account/subscriptions/{sid}/cancel",
-        data={"csrftoken": csrf_of(step_one), "when": "now", "include_addons": "on"},
+        f"/account/subscriptions/{sid}/cancel", data={"csrftoken": csrf_of(step_one), "when": "now"}
     )
     assert done.status_code == 200
     assert "Antivirus: January 15, 2026" in done.text
-    assert len(re.findall(r"Secure VPN: January 15, 2026 \(CXL-", done.text)) == 1
+    ended = r"Secure VPN: January 15, 2026 \(CXL-[^,]+, refund \$29\.99\)"
+    assert len(re.findall(ended, done.text)) == 1
+
+
+def test_renewing_the_main_plan_again_offers_its_add_ons_back(client: TestClient) -> None:
+    visitor, sid = _bought(client)
+    vpn = subscription_id_of(visitor.buy(plan_id(client, "vpn-addon-year-usd")).headers["location"])
+    main_page = f"/account/subscriptions/{sid}"
+    visitor.submit(main_page, f"{main_page}/auto-renew", enabled="off")
+    stopped = client.get(f"/account/subscriptions/{vpn}")
+    assert "This add-on renews only with your main plan" in stopped.text
+    assert "Turn auto-renew on" not in stopped.text
+    visitor.submit(main_page, f"{main_page}/auto-renew", enabled="on")
+    offer = client.get(main_page)
+    assert "the add-ons stopped with it do not come back by themselves" in offer.text
+    assert f'action="/account/subscriptions/{vpn}/auto-renew"' in offer.text
+    assert "Renew this add-on again" in offer.text
+    client.post(
+        f"/account/subscriptions/{vpn}/auto-renew",
+        data={"csrftoken": csrf_of(offer), "enabled": "on"},
+    )
+    assert "Renew this add-on again" not in client.get(main_page).text
+    assert "renews with your plan" in client.get(main_page).text
 
 
 def test_a_retail_key_subscription_opts_in_to_renewal_with_a_card(

@@ -26,11 +26,7 @@ def close_account(work: Work, account: Account, reason: str | None) -> list[str]
     """Close `account`; returns the ids of the cancellations it made."""
     if account.closed_at is not None:
         raise Conflict("This account is already closed.", code="account_closed")
-    cancellations = [
-        cancel(work, account.id, sub.id, When.NOW, reason or "account closed").public_id
-        for sub in repository.list_owned(work.session, account.id)
-        if sub.status not in FINAL
-    ]
+    cancellations = _cancel_everything(work, account.id, reason or "account closed")
     _remove_cards(work, account.id)
     erase_billing_address(work, account.id)
     revoke_all_tokens(work, account.id)
@@ -50,6 +46,18 @@ def close_account(work: Work, account: Account, reason: str | None) -> list[str]
         now=work.now,
     )
     return cancellations
+
+
+def _cancel_everything(work: Work, account_id: uuid.UUID, reason: str) -> list[str]:
+    """Cancel now every subscription still running; a main one's add-ons end with it."""
+    done: list[str] = []
+    for sub in repository.list_owned(work.session, account_id):
+        if sub.status in FINAL:  # ended before, or just now with its main subscription
+            continue
+        cancellation = cancel(work, account_id, sub.id, When.NOW, reason)
+        ended = repository.addon_cancellations(work.session, cancellation.id)
+        done += [cancellation.public_id, *(c.public_id for c in ended)]
+    return done
 
 
 def _remove_cards(work: Work, account_id: uuid.UUID) -> None:

@@ -32,6 +32,10 @@ class Subscription(Base):
     access_ends_at: Mapped[datetime | None]
     canceled_at: Mapped[datetime | None]
     pending_plan_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("plans.id"))
+    # An add-on's main subscription: the add-on ends with it and never renews past it.
+    main_subscription_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("subscriptions.id"), index=True
+    )
     # When the worker must next look at it (renew, retry, end, expire); null when never.
     next_action_at: Mapped[datetime | None] = mapped_column(index=True)
     grace_ends_at: Mapped[datetime | None]
@@ -75,4 +79,8 @@ class Cancellation(Base):
     currency: Mapped[str] = mapped_column(String(3))
     reason: Mapped[str | None] = mapped_column(Text)
     refund_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("refunds.id"))
+    # An add-on's cancellation made by its main subscription's: the main one's id.
+    main_cancellation_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("cancellations.id"), index=True
+    )
     receipt: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -70,6 +70,7 @@ def subscription_context(work: Work, account: Account, sid: uuid.UUID) -> dict[s
         "withdrawal_until": withdrawal_deadline(row.started_at)
         if can_withdraw(account, row, work.now)
         else None,
+        "main_stopped": not lifecycle.addon_may_renew_now(work, row),
     }
 
 

@@ -44,14 +44,19 @@ def cancel_page(subscription_id: str, request: Request) -> Response:
         if preview.subscription.channel == "direct" and preview.choices and main:
             plans = [o.plan for o in list_offers(work.session) if not o.product.addon]
             offer = save_offer(preview.plan, plans)
-        addons = bundles.live_addons(work, account.id) if main else []
+        ending = {a.subscription.id for a in preview.addons}
+        others = [a for a in bundles.live_addons(work, account.id) if a.id not in ending]
         context = {
             "account": account,
             "preview": preview,
+            "now_at": work.now,
             "choices": {c.when.value: c for c in preview.choices},
             "services": [s.name for s in preview.plan.product.services],
             "offer": offer,
-            "addons": [plan_of(work, a.plan_id).name for a in addons],
+            "ending_addons": [
+                (a.plan.name, {c.when.value: c for c in a.choices}) for a in preview.addons
+            ],
+            "addons": [plan_of(work, a.plan_id).name for a in others] if main else [],
             "offer_price": Money(offer.renewal_price_minor, offer.currency) if offer else None,
             "store_steps": CANCEL_STEPS.get(Channel(preview.subscription.channel))
             if preview.subscription.channel in STORES
@@ -115,7 +120,15 @@ def withdraw_page(subscription_id: str, request: Request) -> Response:
         preview = cancellation.preview(work, account.id, sid, withdrawal=True)
         withdrawal.check_withdrawal_open(account, preview.subscription, work.now)
         now = next(c for c in preview.choices if c.when is When.NOW)
-        context = {"account": account, "preview": preview, "refund": now.refund}
+        context = {
+            "account": account,
+            "preview": preview,
+            "refund": now.refund,
+            "now_at": work.now,
+            "ending_addons": [
+                (a.plan.name, {c.when.value: c for c in a.choices}) for a in preview.addons
+            ],
+        }
         return render(request, "withdraw.html", context)
 
 
@@ -137,17 +150,23 @@ def confirmation(
         subscription = repository.get_owned(work.session, account.id, done.subscription_id)
         plan = plan_of(work, subscription.plan_id)
         ended = bundles.services_ending(work, subscription, done.effective_at)
-        addons = [
+        addons = repository.addon_cancellations(work.session, done.id)
+        listed = {a.public_id for a in addons}
+        addons += [
             repository.cancellation_by_public_id(work.session, account.id, other)
             for other in with_.split(",")[:10]
-            if other
+            if other and other.strip().upper() not in listed
         ]
         context = {
             "account": account,
             "done": done,
             "ended": ended,
             "addon_cancellations": [
-                (a, bundles.services_ending(work, _owned(work, account.id, a), a.effective_at))
+                (
+                    a,
+                    bundles.services_ending(work, _owned(work, account.id, a), a.effective_at),
+                    Money(a.refund_minor, a.currency),
+                )
                 for a in addons
             ],
             "withdrawn": done.reason == withdrawal.REASON,

@@ -214,13 +214,14 @@ def history(subscription_id: str, request: Request, bearer: Bearer) -> object:
 
 @router.get("/cancellations/{cancellation_id}", response_model=CancellationOut)
 def get_cancellation(cancellation_id: str, request: Request, bearer: Bearer) -> object:
-    return as_customer(
-        request,
-        bearer,
-        lambda w, a: CancellationOut.of(
-            repository.cancellation_by_public_id(w.session, a.id, cancellation_id)
-        ),
-    )
+    """A cancellation, with the add-on cancellations it made."""
+
+    def handler(work: Work, account: Account) -> CancellationOut:
+        done = repository.cancellation_by_public_id(work.session, account.id, cancellation_id)
+        ended = repository.addon_cancellations(work.session, done.id)
+        return CancellationOut.of(done, addons=[CancellationOut.of(a) for a in ended])
+
+    return as_customer(request, bearer, handler)
 
 
 @router.post("/receipts/verify", response_model=VerifyOut, tags=["receipts"])

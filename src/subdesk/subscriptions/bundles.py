@@ -1,5 +1,6 @@
-"""Bundles and add-ons: an add-on is bought beside a main subscription and adds its services
-to that account's devices; cancelling lists every service that ends, with its date."""
+"""Bundles and add-ons: an add-on is bought beside a main subscription (which it follows, see
+`addon_rules`) and adds its services to that account's devices; cancelling lists every
+service that ends, with its date."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from subdesk.catalog.service import plan_of
 from subdesk.context import Work
 from subdesk.errors import Conflict
 from subdesk.models import Cancellation, Plan, Product, Subscription
+from subdesk.subscriptions import addons, repository
+from subdesk.subscriptions.addon_rules import main_renews
 from subdesk.subscriptions.cancellation import When, cancel
 from subdesk.subscriptions.rules import LIVE, Status
 
@@ -47,14 +50,28 @@ def live_addons(work: Work, account_id: uuid.UUID) -> list[Subscription]:
     return _live(work, account_id, addon=True)
 
 
-def check_addon_purchase(work: Work, account_id: uuid.UUID, plan: Plan) -> None:
-    bases = [Status(s.status) for s in _live(work, account_id, addon=False)]
-    if not addon_allowed(plan.product.addon, bases):
+def check_addon_purchase(work: Work, account_id: uuid.UUID, plan: Plan) -> uuid.UUID | None:
+    """Refuse an add-on without a main subscription that renews; returns the main
+    subscription a new add-on joins (None for a main plan): the renewing one that runs
+    longest."""
+    if not plan.product.addon:
+        return None
+    bases = _live(work, account_id, addon=False)
+    if not addon_allowed(True, [Status(s.status) for s in bases]):
         raise Conflict(
             "An add-on is bought beside a main subscription: buy a protection plan first.",
             code="addon_needs_main_plan",
             field="plan_id",
         )
+    renewing = [s for s in bases if main_renews(addons.view_of(s))]
+    if not renewing:
+        raise Conflict(
+            "An add-on renews only with your protection plan, and yours does not renew: turn "
+            "its auto-renew on first.",
+            code="addon_main_not_renewing",
+            field="plan_id",
+        )
+    return max(renewing, key=lambda s: s.current_period_end).id
 
 
 def is_addon(work: Work, subscription: Subscription) -> bool:
@@ -75,10 +92,13 @@ def cancel_with_addons(
     reason: str | None,
     include_addons: bool,
 ) -> tuple[Cancellation, list[Cancellation]]:
-    """Cancel a subscription and, if asked, the account's add-ons in the same request."""
+    """Cancel a subscription, which ends its own add-ons with it, and, if asked, every other
+    add-on of the account too (on the same terms, each under its own refund rules)."""
     done = cancel(work, account_id, subscription_id, when, reason)
+    ended = repository.addon_cancellations(work.session, done.id)
     subscription = work.session.get(Subscription, done.subscription_id)
     if not include_addons or subscription is None or is_addon(work, subscription):
-        return done, []
-    addons = [cancel(work, account_id, a.id, when, reason) for a in live_addons(work, account_id)]
-    return done, addons
+        return done, ended
+    ending = {c.subscription_id for c in ended}
+    others = [a for a in live_addons(work, account_id) if a.id not in ending]
+    return done, ended + [cancel(work, account_id, a.id, when, reason) for a in others]

@@ -3,12 +3,17 @@
 Repeating a cancellation returns the first one: a second "period_end" after a
 "period_end", or anything after the subscription was canceled. A "now" after a
 "period_end" cancels at once and supersedes it.
+
+Cancelling a main subscription ends its add-ons in the same unit of work, on its
+terms (`addon_rules`): each gets its own cancellation, no later than the main one,
+with the refund the policy gives its own charges, keyed from the main cancellation.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -16,12 +21,14 @@ from subdesk.audit.log import record
 from subdesk.billing import ledger
 from subdesk.billing.refunds import ChargeFacts, RefundBasis, RefundPolicy, refund_for_cancel_now
 from subdesk.catalog.service import plan_of
+from subdesk.compliance.withdrawal import withdrawal_open
 from subdesk.context import Work
 from subdesk.errors import Conflict
-from subdesk.models import Cancellation, Payment, Plan, Subscription
+from subdesk.models import Account, Cancellation, Payment, Plan, Subscription
 from subdesk.money import Money
 from subdesk.notifications import messages, webhooks
-from subdesk.subscriptions import repository
+from subdesk.subscriptions import addons, repository
+from subdesk.subscriptions.addon_rules import follows_main_now, main_renews
 from subdesk.subscriptions.channels import refuse_if_billed_elsewhere
 from subdesk.subscriptions.periods import Period
 from subdesk.subscriptions.rules import FINAL, Status, Transition, next_status
@@ -50,21 +57,78 @@ class Choice:
 
 
 @dataclass(frozen=True, slots=True)
+class AddonPreview:
+    """An add-on that ends with its main subscription: under each of the main plan's
+    choices, what it gives back and until when it protects."""
+
+    subscription: Subscription
+    plan: Plan
+    choices: tuple[Choice, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Preview:
     subscription: Subscription
     plan: Plan
     choices: tuple[Choice, ...]
     existing: Cancellation | None
+    addons: tuple[AddonPreview, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class WithMain:
+    """An add-on ending with its main subscription: not after `ends_by`; each refund's key
+    derived from `key`, the main action's."""
+
+    ends_by: datetime
+    key: str
+    cancellation_id: uuid.UUID | None = None
+
+
+ADDON_REASON = "Ended with its main plan"
 
 
 def preview(
     work: Work, account_id: uuid.UUID, subscription_id: uuid.UUID, *, withdrawal: bool = False
 ) -> Preview:
+    """What each choice does now, for the subscription and for every add-on ending with it."""
     subscription = repository.get_owned(work.session, account_id, subscription_id)
-    return _preview(work, subscription, withdrawal=withdrawal)
+    view = _preview(work, subscription, withdrawal=withdrawal)
+    if not view.choices or subscription.main_subscription_id is not None:
+        return view
+    withdrawing = _withdrawing(work, subscription, withdrawal)
+    ending = tuple(
+        AddonPreview(
+            addon,
+            plan_of(work, addon.plan_id),
+            tuple(
+                _with_main(work, addon, subscription, choice, withdrawing(addon))
+                for choice in view.choices
+            ),
+        )
+        for addon in addons.of_main(work, subscription.id)
+    )
+    return replace(view, addons=ending)
 
 
-def _preview(work: Work, subscription: Subscription, *, withdrawal: bool = False) -> Preview:
+def _with_main(
+    work: Work, addon: Subscription, main: Subscription, chosen: Choice, withdrawal: bool
+) -> Choice:
+    """The add-on's choice when `main` takes `chosen`: the same, or "now" when that ends
+    either at once (past due), never protecting past the main subscription."""
+    past_due = Status.PAST_DUE in (main.status, addon.status)
+    mode = When.NOW if chosen.when is When.NOW or past_due else When.PERIOD_END
+    view = _preview(work, addon, withdrawal=withdrawal, ends_by=chosen.protected_until)
+    return replace(next(c for c in view.choices if c.when is mode), when=chosen.when)
+
+
+def _preview(
+    work: Work,
+    subscription: Subscription,
+    *,
+    withdrawal: bool = False,
+    ends_by: datetime | None = None,
+) -> Preview:
     plan = plan_of(work, subscription.plan_id)
     existing = repository.confirmed_cancellation(work.session, subscription.id)
     if subscription.status in FINAL:
@@ -76,7 +140,12 @@ def _preview(work: Work, subscription: Subscription, *, withdrawal: bool = False
         subscription.current_period_end,
     )
     now = _cancel_now(work, subscription, plan, withdrawal)
-    return Preview(subscription, plan, (period_end, now), existing)
+    choices: tuple[Choice, ...] = (period_end, now)
+    if ends_by is not None:  # an add-on never protects past its main subscription
+        choices = tuple(
+            replace(c, protected_until=min(c.protected_until, ends_by)) for c in choices
+        )
+    return Preview(subscription, plan, choices, existing)
 
 
 def _cancel_now(
@@ -135,44 +204,145 @@ def cancel(
     withdrawal: bool = False,
 ) -> Cancellation:
     """Cancel once; a repeat returns the same cancellation and moves no money. A withdrawal
-    (EU, see compliance.withdrawal) cancels now and refunds everything."""
+    (EU, see compliance.withdrawal) cancels now and refunds everything. The add-ons of a
+    main subscription end with it (`end_addons`)."""
     subscription = repository.get_owned(work.session, account_id, subscription_id, lock=True)
     refuse_if_billed_elsewhere(subscription.channel)
+    return cancel_locked(work, subscription, when, reason, withdrawal=withdrawal)
+
+
+def cancel_locked(
+    work: Work,
+    subscription: Subscription,
+    when: When,
+    reason: str | None,
+    *,
+    withdrawal: bool = False,
+    with_main: WithMain | None = None,
+) -> Cancellation:
+    """`cancel` of a subscription already locked; `with_main`: an add-on ending with its
+    main subscription, on the terms given."""
     existing = repository.confirmed_cancellation(work.session, subscription.id)
     if subscription.status in FINAL:
         if existing is not None:
             return existing
         raise Conflict("This subscription has already ended.", code="subscription_ended")
-    if existing is not None and (when is When.PERIOD_END or existing.mode == When.NOW):
+    if existing is not None and _repeated(existing, when, with_main):
         return existing
-    view = _preview(work, subscription, withdrawal=withdrawal)
+    ends_by = with_main.ends_by if with_main else None
+    view = _preview(work, subscription, withdrawal=withdrawal, ends_by=ends_by)
     choice = next(c for c in view.choices if c.when is when)
     before = snapshot(subscription)
     cancellation = _new_cancellation(work, subscription, choice, reason)
+    cancellation.main_cancellation_id = with_main.cancellation_id if with_main else None
     if existing is not None:
         existing.status = "superseded"
     _apply(work, subscription, choice)
-    _refund(work, subscription, view.plan, cancellation, choice)
-    cancellation.receipt = work.runtime.signer.sign(receipt_payload(cancellation, view.plan))
-    messages.cancellation_confirmed(work, subscription, view.plan, cancellation)
+    key = with_main.key if with_main else f"cancel:{cancellation.id}"
+    _refund(work, subscription, view.plan, cancellation, choice, key)
+    _confirm(work, subscription, view.plan, cancellation, before)
+    if with_main is None:
+        end_addons(work, subscription, key, cancellation=cancellation, withdrawal=withdrawal)
+    return cancellation
+
+
+def _confirm(
+    work: Work,
+    subscription: Subscription,
+    plan: Plan,
+    cancellation: Cancellation,
+    before: dict[str, object],
+) -> None:
+    """The signed receipt, the email, the webhook and the audit event of a cancellation."""
+    cancellation.receipt = work.runtime.signer.sign(receipt_payload(cancellation, plan))
+    messages.cancellation_confirmed(work, subscription, plan, cancellation)
     webhooks.emit(
         work,
         "subscription.canceled",
-        event_data(subscription, cancellation_id=cancellation.public_id, when=when.value),
+        event_data(subscription, cancellation_id=cancellation.public_id, when=cancellation.mode),
     )
     record(
         work.session,
         actor=work.actor,
-        action=f"subscription.canceled_{when.value}",
+        action=f"subscription.canceled_{cancellation.mode}",
         entity=("subscription", subscription.id),
-        account_id=account_id,
+        account_id=subscription.account_id,
         subscription_id=subscription.id,
         before=before,
         after={**snapshot(subscription), "cancellation_id": cancellation.public_id},
-        reason=reason,
+        reason=cancellation.reason,
         now=work.now,
     )
-    return cancellation
+
+
+def _repeated(existing: Cancellation, when: When, with_main: WithMain | None) -> bool:
+    """Whether `existing` already is what is asked (an add-on's, ending no later than asked)."""
+    if when is not When.PERIOD_END and existing.mode != When.NOW:
+        return False
+    return with_main is None or existing.effective_at <= with_main.ends_by
+
+
+def end_addons(
+    work: Work,
+    main: Subscription,
+    key: str,
+    *,
+    reason: str | None = None,
+    cancellation: Cancellation | None = None,
+    withdrawal: bool = False,
+) -> list[Cancellation]:
+    """End the add-ons of `main`, which has just ended or stopped renewing, on its terms: now
+    if it ended, else at its end; none protects past it; the refund policy applied to each
+    add-on's own charges, refunded under a key derived from `key`, the main action's."""
+    terms = addons.view_of(main)
+    if main.main_subscription_id is not None or main_renews(terms):
+        return []
+    when = When.NOW if follows_main_now(terms) else When.PERIOD_END
+    why = f"{ADDON_REASON} ({cancellation.public_id})" if cancellation else ADDON_REASON
+    why = f"{why}: {reason}" if reason else why
+    withdrawing = _withdrawing(work, main, withdrawal)
+    main_id = cancellation.id if cancellation else None
+    done = []
+    for addon in addons.of_main(work, main.id, lock=True):
+        terms_of_addon = WithMain(terms.ends_at, f"{key}:addon:{addon.id}", main_id)
+        withdrawn = withdrawing(addon)
+        mode = When.NOW if addon.status == Status.PAST_DUE else when
+        done.append(
+            cancel_locked(
+                work,
+                addon,
+                mode,
+                cancellation.reason if withdrawn and cancellation else why,
+                withdrawal=withdrawn,
+                with_main=terms_of_addon,
+            )
+        )
+    return done
+
+
+def end_with_main(work: Work, addon_id: uuid.UUID) -> Cancellation:
+    """The worker found an add-on still running whose main subscription has ended: it is
+    canceled now under the refund policy, protecting no longer than the main one did."""
+    addon = work.session.get_one(Subscription, addon_id, with_for_update=True)
+    main = addons.main_of(work, addon)
+    ends_by = main.ends_at if main is not None else work.now
+    terms = WithMain(ends_by, f"ended:{addon.main_subscription_id}:addon:{addon.id}")
+    done = cancel_locked(work, addon, When.NOW, ADDON_REASON, with_main=terms)
+    work.session.flush()
+    return done
+
+
+def _withdrawing(
+    work: Work, main: Subscription, withdrawal: bool
+) -> Callable[[Subscription], bool]:
+    """Withdrawing from the main contract withdraws from each add-on still inside its own
+    withdrawal period; the others end under the refund policy."""
+    account = work.session.get(Account, main.account_id) if withdrawal else None
+
+    def inside(addon: Subscription) -> bool:
+        return account is not None and withdrawal_open(account.country, addon.started_at, work.now)
+
+    return inside
 
 
 def _new_cancellation(
@@ -200,6 +370,9 @@ def _apply(work: Work, subscription: Subscription, choice: Choice) -> None:
     subscription.auto_renew = False
     subscription.access_ends_at = choice.protected_until
     subscription.updated_at = work.now
+    # An add-on ending with its main subscription before its own period end ends then.
+    if subscription.next_action_at is not None:
+        subscription.next_action_at = min(subscription.next_action_at, choice.protected_until)
     # Past due, the paid period is already over: either choice ends it and every retry now.
     if choice.when is When.NOW or subscription.status == Status.PAST_DUE:
         subscription.status = next_status(Status(subscription.status), Transition.CANCEL).value
@@ -211,7 +384,12 @@ def _apply(work: Work, subscription: Subscription, choice: Choice) -> None:
 
 
 def _refund(
-    work: Work, subscription: Subscription, plan: Plan, cancellation: Cancellation, choice: Choice
+    work: Work,
+    subscription: Subscription,
+    plan: Plan,
+    cancellation: Cancellation,
+    choice: Choice,
+    key: str,
 ) -> None:
     for item in choice.refunds:
         if item.amount > 0:
@@ -220,7 +398,7 @@ def _refund(
                 item.payment,
                 item.amount,
                 reason=item.basis.value,
-                idempotency_key=f"cancel:{cancellation.id}:{item.payment.id}",
+                idempotency_key=f"{key}:{item.payment.id}",
             )
             cancellation.refund_id = cancellation.refund_id or row.id
             messages.refund_issued(work, subscription, plan, row)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
+from datetime import datetime
 
 from subdesk.audit.log import record
 from subdesk.billing import ledger
@@ -15,7 +16,8 @@ from subdesk.errors import Conflict
 from subdesk.models import Payment, PaymentMethod, Plan, Subscription
 from subdesk.money import Money
 from subdesk.notifications import messages
-from subdesk.subscriptions import repository, rules
+from subdesk.subscriptions import addons, repository, rules
+from subdesk.subscriptions.addon_rules import addon_may_renew
 from subdesk.subscriptions.channels import refuse_if_billed_elsewhere
 from subdesk.subscriptions.rules import PlanChange, PlanTerms, Status
 from subdesk.subscriptions.snapshot import snapshot
@@ -24,7 +26,9 @@ from subdesk.subscriptions.snapshot import snapshot
 def set_auto_renew(
     work: Work, account_id: uuid.UUID, subscription_id: uuid.UUID, enabled: bool
 ) -> Subscription:
-    """Turn renewal off (protection stays to the end date) or back on, which un-cancels."""
+    """Turn renewal off (protection stays to the end date) or back on, which un-cancels.
+    Off on a main subscription, it goes off on its add-ons too; on, each add-on can be
+    turned back on, one by one, and an add-on's only while its main plan renews."""
     subscription = repository.get_owned(work.session, account_id, subscription_id, lock=True)
     refuse_if_billed_elsewhere(subscription.channel)
     if not rules.can_change_auto_renew(Status(subscription.status)):
@@ -41,13 +45,46 @@ def set_auto_renew(
             code="payment_method_required",
             field="enabled",
         )
+    if enabled and not addon_may_renew_now(work, subscription):
+        raise Conflict(
+            "This add-on renews only with its main plan: turn the main plan's renewal on first.",
+            code="addon_main_not_renewing",
+            field="enabled",
+        )
+    _switch_auto_renew(work, subscription, enabled)
+    if not enabled:
+        stop_addons_renewing(work, subscription)
+    return subscription
+
+
+def addon_may_renew_now(work: Work, subscription: Subscription) -> bool:
+    """Whether the subscription may renew as far as add-ons go (a main plan always may)."""
+    if subscription.main_subscription_id is None:
+        return True
+    return addon_may_renew(addons.main_of(work, subscription))
+
+
+def _switch_auto_renew(
+    work: Work,
+    subscription: Subscription,
+    enabled: bool,
+    *,
+    ends_by: datetime | None = None,
+    reason: str | None = None,
+) -> None:
+    """Renewal on or off, audited; off, protection lasts to the period end (or `ends_by`)."""
     before = snapshot(subscription)
     subscription.auto_renew = enabled
-    subscription.access_ends_at = None if enabled else subscription.current_period_end
+    end = subscription.current_period_end if ends_by is None else ends_by
+    subscription.access_ends_at = None if enabled else min(end, subscription.current_period_end)
     if not enabled and subscription.status == Status.PAST_DUE:
         subscription.next_action_at = work.now  # no more retries: the worker ends it now
+    elif subscription.next_action_at is not None and subscription.access_ends_at is not None:
+        # An add-on stopped with its main plan ends with it, before its own period end.
+        subscription.next_action_at = min(subscription.next_action_at, subscription.access_ends_at)
     subscription.updated_at = work.now
     if enabled:
+        _restore_period_end(subscription)
         _revoke_pending_cancellation(work, subscription)
         subscription.next_notice_at = work.now
     record(
@@ -55,13 +92,32 @@ def set_auto_renew(
         actor=work.actor,
         action="subscription.auto_renew_enabled" if enabled else "subscription.auto_renew_disabled",
         entity=("subscription", subscription.id),
-        account_id=account_id,
+        account_id=subscription.account_id,
         subscription_id=subscription.id,
         before=before,
         after=snapshot(subscription),
+        reason=reason,
         now=work.now,
     )
-    return subscription
+
+
+def _restore_period_end(subscription: Subscription) -> None:
+    """Renewing again, an add-on that was to end with its main plan runs to its period end."""
+    due = subscription.next_action_at
+    in_term = subscription.status in (Status.TRIALING, Status.ACTIVE)
+    if in_term and due is not None and due < subscription.current_period_end:
+        subscription.next_action_at = subscription.current_period_end
+
+
+def stop_addons_renewing(work: Work, main: Subscription, reason: str | None = None) -> None:
+    """Renewal went off on `main`: off on each of its add-ons, none protecting past it."""
+    if main.main_subscription_id is not None or main.auto_renew:
+        return
+    ends_by = main.access_ends_at or main.current_period_end
+    why = "its main plan no longer renews" + (f": {reason}" if reason else "")
+    for addon in addons.of_main(work, main.id, lock=True):
+        if addon.auto_renew or (addon.access_ends_at or addon.current_period_end) > ends_by:
+            _switch_auto_renew(work, addon, False, ends_by=ends_by, reason=why)
 
 
 def _revoke_pending_cancellation(work: Work, subscription: Subscription) -> None:

@@ -39,6 +39,8 @@ class Checked:
     plan: Plan
     disclosure: Disclosure
     method: PaymentMethod
+    # An add-on's main subscription, which it follows (None for a main plan).
+    main_id: uuid.UUID | None = None
 
     @property
     def charges_now(self) -> bool:
@@ -58,7 +60,7 @@ def check_order(work: Work, account_id: uuid.UUID, purchase: Purchase) -> Checke
     plan = get_plan(work.session, purchase.plan_id)
     if not plan.active:
         raise Conflict("This plan is no longer sold.", code="plan_unavailable", field="plan_id")
-    check_addon_purchase(work, account_id, plan)
+    main_id = check_addon_purchase(work, account_id, plan)
     disclosure = current_disclosure(work.session, plan.id)
     if purchase.disclosure_version not in (None, disclosure.version):
         raise Conflict(
@@ -66,7 +68,8 @@ def check_order(work: Work, account_id: uuid.UUID, purchase: Purchase) -> Checke
             code="disclosure_outdated",
             field="disclosure_version",
         )
-    return Checked(plan, disclosure, get_method(work, account_id, purchase.payment_method_id))
+    method = get_method(work, account_id, purchase.payment_method_id)
+    return Checked(plan, disclosure, method, main_id)
 
 
 def subscribe(work: Work, account_id: uuid.UUID, purchase: Purchase) -> Subscription:
@@ -75,6 +78,7 @@ def subscribe(work: Work, account_id: uuid.UUID, purchase: Purchase) -> Subscrip
     checked = check_order(work, account_id, purchase)
     plan, disclosure, method = checked.plan, checked.disclosure, checked.method
     subscription = new_subscription(work, account_id, plan, method_id=method.id)
+    subscription.main_subscription_id = checked.main_id
     work.session.add(subscription)
     work.session.flush()
     paid = None

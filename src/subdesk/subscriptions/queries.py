@@ -9,8 +9,10 @@ from sqlalchemy import select
 from subdesk.audit.log import subscription_history
 from subdesk.context import Work
 from subdesk.models import AuditEvent, Plan, Subscription
-from subdesk.subscriptions import repository
-from subdesk.subscriptions.schemas import SubscriptionOut
+from subdesk.subscriptions import addons, repository
+from subdesk.subscriptions.addon_rules import can_renew_again
+from subdesk.subscriptions.rules import Status
+from subdesk.subscriptions.schemas import AddonOut, SubscriptionOut
 
 
 def _plans(work: Work, subscriptions: list[Subscription]) -> dict[uuid.UUID, Plan]:
@@ -23,16 +25,30 @@ def _plans(work: Work, subscriptions: list[Subscription]) -> dict[uuid.UUID, Pla
 
 
 def describe(work: Work, subscriptions: list[Subscription]) -> list[SubscriptionOut]:
-    plans = _plans(work, subscriptions)
+    mains = [s.id for s in subscriptions if s.main_subscription_id is None]
+    addons_of = addons.of_mains(work, mains)
+    plans = _plans(work, subscriptions + [a for found in addons_of.values() for a in found])
     return [
         SubscriptionOut.of(
             s,
             plans[s.plan_id],
             plans[s.pending_plan_id] if s.pending_plan_id else None,
             work.now,
+            [_addon_of(s, a, plans[a.plan_id]) for a in addons_of.get(s.id, [])],
         )
         for s in subscriptions
     ]
+
+
+def _addon_of(main: Subscription, addon: Subscription, plan: Plan) -> AddonOut:
+    status = Status(addon.status)
+    return AddonOut(
+        id=addon.id,
+        plan=plan.name,
+        status=addon.status,
+        auto_renew=addon.auto_renew,
+        can_renew_again=can_renew_again(addons.view_of(main), status, addon.auto_renew),
+    )
 
 
 def list_subscriptions(work: Work, account_id: uuid.UUID) -> list[SubscriptionOut]:

@@ -30,7 +30,8 @@ from subdesk.errors import Conflict, NotFound
 from subdesk.models import Account, Notice, Payment, Plan
 from subdesk.money import Money
 from subdesk.notifications import messages, webhooks
-from subdesk.subscriptions import repository
+from subdesk.subscriptions import addons, repository
+from subdesk.subscriptions.addon_rules import addon_may_renew
 from subdesk.subscriptions.periods import Period, next_period_end
 from subdesk.subscriptions.rules import Status, Transition, next_status
 from subdesk.subscriptions.schedule import after_failure
@@ -71,6 +72,11 @@ def renew(work: Work, subscription: SubscriptionState) -> RenewalOutcome:
         raise Conflict("This subscription does not renew.", code="not_renewable")
     if work.now < subscription.current_period_end:
         raise Conflict("This subscription is not due yet.", code="not_due")
+    if not main_allows_renewal(work, subscription):
+        raise Conflict(
+            "This add-on's main plan does not renew, so neither does the add-on.",
+            code="addon_main_not_renewing",
+        )
     term = next_term(work, subscription)
     plan, before = term.plan, snapshot(subscription)
     try:
@@ -105,12 +111,21 @@ def renew(work: Work, subscription: SubscriptionState) -> RenewalOutcome:
 
 
 def _due_for_renewal(work: Work, subscription: SubscriptionState) -> bool:
-    """What `renew` checks before charging: live, auto-renewing, at its period end."""
+    """What `renew` checks before charging: live, auto-renewing, at its period end, and
+    (an add-on) its main plan renewing."""
     return (
         Status(subscription.status) in RENEWABLE
         and subscription.auto_renew
         and work.now >= subscription.current_period_end
+        and main_allows_renewal(work, subscription)
     )
+
+
+def main_allows_renewal(work: Work, subscription: SubscriptionState) -> bool:
+    """A main plan renews on its own; an add-on only while its main plan renews."""
+    if subscription.main_subscription_id is None:
+        return True
+    return addon_may_renew(addons.main_of(work, subscription))
 
 
 def next_term(work: Work, subscription: SubscriptionState) -> NextTerm:
@@ -339,11 +354,15 @@ def expire(work: Work, subscription: SubscriptionState, *, reason: str) -> None:
     subscription.updated_at = work.now
     audit_change(work, subscription, "subscription.expired", before, reason=reason)
     webhooks.emit(work, "subscription.expired", event_data(subscription, reason=reason))
+    addons.wake_addons(work, subscription)
 
 
-def end_at_period_end(work: Work, subscription: SubscriptionState) -> None:
+def end_at_period_end(
+    work: Work, subscription: SubscriptionState, reason: str = "auto-renew off"
+) -> None:
     """Auto-renew was off: the subscription ends (canceled if the customer canceled it)."""
     before = snapshot(subscription)
+    subscription.auto_renew = False
     canceled = repository.confirmed_cancellation(work.session, subscription.id) is not None
     transition = Transition.CANCEL if canceled else Transition.EXPIRE
     subscription.status = next_status(Status(subscription.status), transition).value
@@ -351,6 +370,7 @@ def end_at_period_end(work: Work, subscription: SubscriptionState) -> None:
     subscription.access_ends_at = subscription.access_ends_at or subscription.current_period_end
     subscription.canceled_at = subscription.canceled_at or (work.now if canceled else None)
     subscription.updated_at = work.now
-    audit_change(work, subscription, "subscription.ended", before, reason="auto-renew off")
+    audit_change(work, subscription, "subscription.ended", before, reason=reason)
     event = "subscription.canceled" if canceled else "subscription.expired"
     webhooks.emit(work, event, event_data(subscription, reason="ended at period end"))
+    addons.wake_addons(work, subscription)

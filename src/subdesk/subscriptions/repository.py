@@ -59,6 +59,16 @@ def confirmed_cancellation(session: Session, subscription_id: uuid.UUID) -> Canc
     return session.scalars(query).first()
 
 
+def addon_cancellations(session: Session, main_cancellation_id: uuid.UUID) -> list[Cancellation]:
+    """The cancellations of add-ons that a main subscription's cancellation made."""
+    query = (
+        select(Cancellation)
+        .where(Cancellation.main_cancellation_id == main_cancellation_id)
+        .order_by(Cancellation.requested_at, Cancellation.public_id)
+    )
+    return list(session.scalars(query))
+
+
 def cancellation_by_public_id(
     session: Session, account_id: uuid.UUID, public_id: str
 ) -> Cancellation:

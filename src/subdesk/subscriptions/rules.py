@@ -87,9 +87,10 @@ class Entitlement:
 def entitlement(
     status: Status, period_end: datetime, access_ends_at: datetime | None, now: datetime
 ) -> Entitlement:
-    """Live subscriptions protect to the period end; a canceled one until its access ends."""
+    """Live subscriptions protect to the period end (or the earlier end they were given: an
+    add-on ending with its main plan); a canceled one until its access ends."""
     if status in (Status.TRIALING, Status.ACTIVE, Status.PAST_DUE):
-        return Entitlement(True, period_end)
+        return Entitlement(True, min(period_end, access_ends_at or period_end))
     if status is Status.CANCELED and access_ends_at is not None and now < access_ends_at:
         return Entitlement(True, access_ends_at)
     return Entitlement(False, None)

@@ -13,7 +13,7 @@ from subdesk.billing.refunds import RefundBasis
 from subdesk.models import AuditEvent, Cancellation, Plan, Subscription
 from subdesk.schemas import Input, MoneyOut
 from subdesk.subscriptions.bundles import ServiceEnd
-from subdesk.subscriptions.cancellation import Preview, When
+from subdesk.subscriptions.cancellation import AddonPreview, Preview, When
 from subdesk.subscriptions.views import next_charge, protection
 
 
@@ -44,7 +44,9 @@ class CancelIn(Input):
     when: When
     reason: str | None = Field(default=None, max_length=500)
     include_addons: bool = Field(
-        default=False, description="Cancel the account's add-ons in the same request, too."
+        default=False,
+        description="The subscription's own add-ons always end with it; true ends every other "
+        "add-on of the account in the same request, too.",
     )
 
 
@@ -66,6 +68,19 @@ class NextChargeOut(BaseModel):
     amount: MoneyOut
 
 
+class AddonOut(BaseModel):
+    """An add-on of a main subscription, as the main subscription shows it."""
+
+    id: uuid.UUID
+    plan: str
+    status: str
+    auto_renew: bool
+    can_renew_again: bool = Field(
+        description="Its renewal stopped (with the main plan, or on its own) and may be turned "
+        "back on now: PUT its auto-renew to true."
+    )
+
+
 class SubscriptionOut(BaseModel):
     id: uuid.UUID
     plan: PlanRef
@@ -81,10 +96,21 @@ class SubscriptionOut(BaseModel):
     protected_until: datetime | None
     next_charge: NextChargeOut | None
     no_further_charges: bool
+    main_subscription_id: uuid.UUID | None = Field(
+        default=None, description="An add-on's main subscription, which it ends with."
+    )
+    addons: list[AddonOut] = Field(
+        default_factory=list, description="A main subscription's add-ons, which end with it."
+    )
 
     @classmethod
     def of(
-        cls, sub: Subscription, plan: Plan, pending: Plan | None, now: datetime
+        cls,
+        sub: Subscription,
+        plan: Plan,
+        pending: Plan | None,
+        now: datetime,
+        addons: Sequence[AddonOut] = (),
     ) -> SubscriptionOut:
         charge = next_charge(sub, plan, pending)
         shield = protection(sub, now)
@@ -105,6 +131,8 @@ class SubscriptionOut(BaseModel):
             if charge
             else None,
             no_further_charges=charge is None,
+            main_subscription_id=sub.main_subscription_id,
+            addons=list(addons),
         )
 
 
@@ -126,22 +154,63 @@ class ChoiceOut(BaseModel):
     protected_until: datetime
 
 
+class AddonChoiceOut(BaseModel):
+    when: When = Field(description="The main subscription's choice this answers.")
+    refund: MoneyOut
+    refund_basis: RefundBasis
+    protected_until: datetime
+
+
+class AddonEndingOut(BaseModel):
+    """An add-on that ends with the subscription: what each choice does to it."""
+
+    subscription_id: uuid.UUID
+    plan: str
+    services_ending: list[str]
+    choices: list[AddonChoiceOut]
+
+    @classmethod
+    def of(cls, addon: AddonPreview) -> AddonEndingOut:
+        return cls(
+            subscription_id=addon.subscription.id,
+            plan=addon.plan.name,
+            services_ending=[s.name for s in addon.plan.product.services],
+            choices=[
+                AddonChoiceOut(
+                    when=c.when,
+                    refund=MoneyOut.from_money(c.refund),
+                    refund_basis=c.basis,
+                    protected_until=c.protected_until,
+                )
+                for c in addon.choices
+            ],
+        )
+
+
 class CancellationPreviewOut(BaseModel):
     subscription_id: uuid.UUID
     status: str
     end_date: datetime
-    services_ending: list[str]
+    services_ending: list[str] = Field(
+        description="Every service that ends, the add-ons' included."
+    )
     choices: list[ChoiceOut]
     existing_cancellation_id: str | None
+    addons: list[AddonEndingOut] = Field(
+        default_factory=list,
+        description="The add-ons that end with it, each with its refund under each choice.",
+    )
 
     @classmethod
     def of(cls, preview: Preview) -> CancellationPreviewOut:
         sub = preview.subscription
+        addons = [AddonEndingOut.of(a) for a in preview.addons]
         return cls(
             subscription_id=sub.id,
             status=sub.status,
             end_date=sub.access_ends_at or sub.current_period_end,
-            services_ending=[s.name for s in preview.plan.product.services],
+            services_ending=[s.name for s in preview.plan.product.services]
+            + [name for a in addons for name in a.services_ending],
             choices=[
                 ChoiceOut(
                     when=c.when,
@@ -153,6 +222,7 @@ class CancellationPreviewOut(BaseModel):
                 for c in preview.choices
             ],
             existing_cancellation_id=preview.existing.public_id if preview.existing else None,
+            addons=addons,
         )
 
 
@@ -171,7 +241,8 @@ class CancellationOut(BaseModel):
         default_factory=list, description="Every service that ends, with its date."
     )
     addons: list[CancellationOut] = Field(
-        default_factory=list, description="The add-ons cancelled in the same request."
+        default_factory=list,
+        description="The add-ons cancelled with it: its own, and any others asked for.",
     )
 
     @classmethod

@@ -29,6 +29,7 @@ class SubscriptionState(Protocol):
     access_ends_at: datetime | None
     canceled_at: datetime | None
     pending_plan_id: uuid.UUID | None
+    main_subscription_id: uuid.UUID | None
     next_action_at: datetime | None
     grace_ends_at: datetime | None
     retries_left: int

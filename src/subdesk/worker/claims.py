@@ -42,6 +42,7 @@ class ClaimedSubscription:
     access_ends_at: datetime | None
     canceled_at: datetime | None
     pending_plan_id: uuid.UUID | None
+    main_subscription_id: uuid.UUID | None
     next_action_at: datetime | None
     grace_ends_at: datetime | None
     retries_left: int

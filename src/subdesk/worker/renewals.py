@@ -15,6 +15,10 @@ while the processor is asked (it may take seconds, or never answer):
    locked again and each answer is acted on. A subscription canceled while its charge was in flight
    keeps its cancellation: a captured charge is recorded and refunded at once.
 
+An add-on is looked at after the main subscriptions of its batch, and against its main
+plan as acted on so far (`addon_rules.addon_step`): one whose main plan ended or does
+not renew is ended, never charged; a main plan that ends here wakes its add-ons.
+
 A crash between 1 and 3 leaves pending attempts; an answer that never came
 leaves unknown ones. No new attempt starts for a subscription with one open:
 the reconciler (`reconcile_charges`) asks the processor about it by its
@@ -52,7 +56,9 @@ from subdesk.context import Runtime, Work
 from subdesk.db import Database, savepoint
 from subdesk.errors import Conflict, PaymentFailed
 from subdesk.models import Account, PaymentMethod
-from subdesk.subscriptions import repository
+from subdesk.subscriptions import addons, repository
+from subdesk.subscriptions.addon_rules import AddonStep, addon_step
+from subdesk.subscriptions.cancellation import end_with_main
 from subdesk.subscriptions.channels import STORES, Channel
 from subdesk.subscriptions.renewal import (
     AUTHENTICATION_REQUIRED,
@@ -63,7 +69,7 @@ from subdesk.subscriptions.renewal import (
     roll_provider_period,
     upcoming_charge,
 )
-from subdesk.subscriptions.rules import Status
+from subdesk.subscriptions.rules import LIVE, Status
 from subdesk.subscriptions.schedule import due_action
 from subdesk.subscriptions.state import SubscriptionState
 from subdesk.worker import claims
@@ -95,6 +101,27 @@ class Step(StrEnum):
     END = "end"
     EXPIRE = "expire"
     NOTHING = "nothing"
+    ADDON_END = "addon_end"  # an add-on whose main plan stops: it ends, never charged again
+    ADDON_CANCEL = "addon_cancel"  # an add-on whose main plan ended while it ran
+    ADDON_WAIT = "addon_wait"  # an add-on whose main plan stops later: looked at at its end
+
+
+def due_step(work: Work, subscription: SubscriptionState) -> Step:
+    """What `act` does now: an add-on's main plan is looked at first."""
+    if subscription.main_subscription_id is not None and subscription.status in LIVE:
+        verdict = addon_step(
+            addons.main_of(work, subscription),
+            period_end=subscription.current_period_end,
+            access_ends_at=subscription.access_ends_at,
+            now=work.now,
+        )
+        if verdict is AddonStep.END:
+            return Step.ADDON_END
+        if verdict is AddonStep.CANCEL_NOW:
+            return Step.ADDON_CANCEL
+        if verdict is AddonStep.WAIT:
+            return Step.ADDON_WAIT
+    return step_of(subscription, work.now)
 
 
 def step_of(subscription: SubscriptionState, now: datetime) -> Step:
@@ -112,7 +139,16 @@ def step_of(subscription: SubscriptionState, now: datetime) -> Step:
 
 def act(work: Work, subscription: SubscriptionState) -> str:
     """Do what is due for one subscription; returns what happened."""
-    step = step_of(subscription, work.now)
+    step = due_step(work, subscription)
+    if step is Step.ADDON_END:
+        end_at_period_end(work, subscription, reason="its main plan ended or does not renew")
+        return "ended_with_main"
+    if step is Step.ADDON_CANCEL:
+        end_with_main(work, subscription.id)
+        return "canceled_with_main"
+    if step is Step.ADDON_WAIT:
+        subscription.next_action_at = subscription.access_ends_at or subscription.current_period_end
+        return "nothing"
     if step is Step.STORE_LAPSED:
         # The store charges; past its expiry plus slack without a renewal from it, it ended.
         expire(work, subscription, reason="the store reported no renewal")
@@ -254,7 +290,8 @@ def _claim(
         claim = claims.claim_due(session, work.now, size, only)
         held = preload(session, claim.rows)
         waiting = charge_attempts.with_open_attempts(session, [row.id for row in claim.rows])
-        for index, subscription in enumerate(claim.rows):
+        for index in _mains_first(work, claim):
+            subscription = claim.rows[index]
             starting = partial(_start, work, subscription, waiting, asked)
             outcome = _each(work, claim, index, careful, starting)
             if outcome != CHARGING:  # counted by what its answer does
@@ -265,10 +302,18 @@ def _claim(
     return asked
 
 
+def _mains_first(work: Work, claim: Claim, order: list[int] | None = None) -> list[int]:
+    """The batch's indexes (in `order`, else as claimed), main subscriptions before add-ons,
+    which read their main plan as acted on in this batch."""
+    work.cache[addons.CLAIMED] = {row.id: row for row in claim.rows}
+    indexes = range(len(claim.rows)) if order is None else order
+    return sorted(indexes, key=lambda i: claim.rows[i].main_subscription_id is not None)
+
+
 def _start(
     work: Work, subscription: ClaimedSubscription, waiting: set[uuid.UUID], asked: Asked
 ) -> str:
-    if step_of(subscription, work.now) is not Step.RENEW:
+    if due_step(work, subscription) is not Step.RENEW:
         return act(work, subscription)
     if subscription.id in waiting:  # its last attempt's outcome is not known yet
         subscription.next_action_at = work.now + AWAIT_RECONCILE
@@ -303,8 +348,9 @@ def _record(database: Database, runtime: Runtime, asked: Asked, careful: bool) -
         claim = claims.lock(session, list(by_subscription))
         held = preload(session, claim.rows)
         index_of = {row.id: index for index, row in enumerate(claim.rows)}
-        for subscription_id, (attempt, answer) in by_subscription.items():  # as claimed
-            index = index_of[subscription_id]
+        claimed = [index_of[subscription_id] for subscription_id in by_subscription]
+        for index in _mains_first(work, claim, claimed):  # as claimed
+            attempt, answer = by_subscription[claim.rows[index].id]
             settling = partial(settle_answer, work, claim.rows[index], attempt, answer)
             outcomes[_each(work, claim, index, careful, settling)] += 1
         claims.write_back(session, claim)

@@ -17,6 +17,7 @@ from subdesk.errors import Conflict, InvalidRequest, NotFound
 from subdesk.models import Account, Partner, PartnerSubscription, Plan, Subscription
 from subdesk.notifications import webhooks
 from subdesk.subscriptions import repository
+from subdesk.subscriptions.cancellation import end_addons
 from subdesk.subscriptions.channels import Channel
 from subdesk.subscriptions.periods import Period, period_bounds
 from subdesk.subscriptions.purchase import new_subscription
@@ -147,6 +148,8 @@ def _apply(work: Work, subscription: Subscription, command: Command, reason: str
     subscription.updated_at = work.now
     audit_change(work, subscription, EVENTS[command], before, reason, after=_after(subscription))
     webhooks.emit(work, EVENTS[command], event_data(subscription, reason=reason))
+    if command is Command.CANCEL:  # the add-ons bought beside it end with it
+        end_addons(work, subscription, f"ended:{subscription.id}", reason=reason)
 
 
 def _restart_period_if_lapsed(work: Work, subscription: Subscription) -> None:

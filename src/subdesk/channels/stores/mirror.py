@@ -15,10 +15,12 @@ from subdesk.channels.stores.rules import RESTART, Phase, Step, StoreState, Targ
 from subdesk.context import Work
 from subdesk.models import Plan, StoreSubscription, Subscription
 from subdesk.notifications import webhooks
+from subdesk.subscriptions.cancellation import end_addons
 from subdesk.subscriptions.channels import Channel
+from subdesk.subscriptions.lifecycle import stop_addons_renewing
 from subdesk.subscriptions.periods import Period, add_months
 from subdesk.subscriptions.purchase import new_subscription
-from subdesk.subscriptions.rules import LIVE, Status, next_status
+from subdesk.subscriptions.rules import FINAL, LIVE, Status, next_status
 from subdesk.subscriptions.snapshot import audit_change, event_data, snapshot
 
 CHANNELS = {"apple": Channel.APP_STORE, "google": Channel.GOOGLE_PLAY}
@@ -112,6 +114,15 @@ def _apply(work: Work, subscription: Subscription, goal: Target, change: Step, r
     audit_change(work, subscription, change.action, before, reason, after=_view(subscription))
     if change.webhook:
         webhooks.emit(work, change.webhook, event_data(subscription, reason=reason))
+    _follow_with_addons(work, subscription, reason)
+
+
+def _follow_with_addons(work: Work, subscription: Subscription, reason: str) -> None:
+    """Add-ons bought beside a store subscription end with it, or stop renewing with it."""
+    if subscription.status in FINAL:
+        end_addons(work, subscription, f"ended:{subscription.id}", reason=reason)
+    elif not subscription.auto_renew:
+        stop_addons_renewing(work, subscription, reason)
 
 
 def _copy(subscription: Subscription, goal: Target) -> None:

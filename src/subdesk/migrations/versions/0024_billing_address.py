@@ -1,6 +1,6 @@
 """billing addresses with VAT IDs; the tax decided for each charge with its evidence; card countries
 
-Revision ID: 0026
+Revision ID: 0024
 Revises: 0023
 Create Date: 2026-12-03 10:00:00
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 import subdesk.db
 
-revision = "0026"
+revision = "0024"
 down_revision = "0023"
 branch_labels = None
 depends_on = None
