@@ -25,7 +25,12 @@ def plan_id(client: TestClient, code: str) -> str:
 
 
 def sign_up(
-    client: TestClient, *, country: str = "US", region: str | None = "CA", locale: str = "en"
+    client: TestClient,
+    *,
+    country: str = "US",
+    region: str | None = "CA",
+    locale: str = "en",
+    name: str | None = None,
 ) -> dict[str, str]:
     email = f"customer{next(_numbers)}@example.com"
     body = {
@@ -34,6 +39,7 @@ def sign_up(
         "country": country,
         "region": region,
         "locale": locale,
+        **({"name": name} if name else {}),
     }
     response = client.post("/api/v1/accounts", json=body)
     assert response.status_code == 202, response.text
