@@ -121,7 +121,7 @@ def known_customer(client: TestClient, name: str = "Quinn Searchable") -> Found:
     headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
     who = Customer(email, headers, add_card(client, headers))
     kept = subscribe(client, who, "av1-year-usd")
-    stopped = subscribe(client, who, "av1-year-usd")
+    stopped = subscribe(client, who, "av1-year-usd", confirm_second_purchase=True)
     cancel = client.post(
         f"/api/v1/subscriptions/{stopped['id']}/cancel",
         json={"when": "period_end", "reason": "testing"},

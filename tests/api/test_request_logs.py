@@ -67,7 +67,7 @@ def test_the_request_id_goes_with_the_email_it_queues_and_into_its_send_log(
     subscribe(client, alice, "av1-year-usd", key="k-1")  # queues a receipt
     headers = {**alice.headers, "X-Request-ID": "buy-2", "Idempotency-Key": "k-2"}
     body = {"plan_id": _plan(client, "av1-year-eur"), "payment_method_id": alice.card_id,
-            "auto_renew_consent": True}  # fmt: skip
+            "auto_renew_consent": True, "confirm_second_purchase": True}  # fmt: skip
     assert client.post("/api/v1/subscriptions", json=body, headers=headers).status_code == 201
     with database.reading() as session:
         ids = set(session.scalars(select(OutboxEmail.request_id)))

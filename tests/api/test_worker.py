@@ -203,7 +203,7 @@ def test_parallel_workers_charge_each_period_exactly_once(
     buyers = [customer(client) for _ in range(20)]
     for buyer in buyers:
         for _ in range(3):
-            subscribe(client, buyer, "av1-month-usd")
+            subscribe(client, buyer, "av1-month-usd", confirm_second_purchase=True)
     clock.advance(timedelta(days=31))
     results: list[Counter[str]] = []
     start = threading.Barrier(workers)
@@ -275,7 +275,9 @@ def test_one_broken_subscription_does_not_stop_the_others(
     from subdesk.worker import renewals
 
     buyer = customer(client)
-    subs = [subscribe(client, buyer, "av1-month-usd") for _ in range(5)]
+    subs = [
+        subscribe(client, buyer, "av1-month-usd", confirm_second_purchase=True) for _ in range(5)
+    ]
     broken = uuid.UUID(subs[2]["id"])
     real_renew = renewals.renew
 

@@ -77,7 +77,9 @@ def test_no_connection_is_held_while_the_processor_is_called(
     client: TestClient, clock: TestClock, database: Database, runtime: Runtime
 ) -> None:
     buyer = customer(client)
-    subs = [subscribe(client, buyer, "av1-month-usd") for _ in range(3)]
+    subs = [
+        subscribe(client, buyer, "av1-month-usd", confirm_second_purchase=True) for _ in range(3)
+    ]
     clock.advance(timedelta(days=31))
     worker_runtime, gateway = watched(runtime)
     held: list[tuple[str, int]] = []
@@ -134,7 +136,9 @@ def test_a_worker_dying_after_the_answers_leaves_attempts_the_reconciler_settles
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     buyer = customer(client)
-    subs = [subscribe(client, buyer, "av1-year-usd") for _ in range(4)]
+    subs = [
+        subscribe(client, buyer, "av1-year-usd", confirm_second_purchase=True) for _ in range(4)
+    ]
     clock.advance(timedelta(days=366))
 
     def die(*_args: object, **_kwargs: object) -> Counter[str]:
@@ -177,7 +181,7 @@ def test_a_worker_killed_while_reconciling_keeps_what_it_had_learned(
 ) -> None:
     buyer = customer(client)
     for _ in range(4):
-        subscribe(client, buyer, "av1-year-usd")
+        subscribe(client, buyer, "av1-year-usd", confirm_second_purchase=True)
     clock.advance(timedelta(days=366))
 
     def die(*_args: object, **_kwargs: object) -> Counter[str]:

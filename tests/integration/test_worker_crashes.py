@@ -60,7 +60,9 @@ def _seed(settings: Settings) -> None:
         plan = session.scalars(select(Plan).where(Plan.code == "av1-month-usd")).one()
         version = current_disclosure(session, plan.id).version
         for number in range(SUBSCRIPTIONS):
-            order = Purchase(plan.id, card.id, True, version, f"bulk-{number}")
+            order = Purchase(
+                plan.id, card.id, True, version, f"bulk-{number}", confirm_second_purchase=True
+            )
             subscribe(as_customer, account.id, order)
     database.dispose()
 

@@ -175,7 +175,10 @@ def _seed(settings: Settings) -> list[Owned]:
             plan = session.scalars(select(Plan).where(Plan.code == "av1-month-usd")).one()
             version = current_disclosure(session, plan.id).version
             for copy in range(1 + (number % 3 == 0) + (number % 2 == 0)):
-                order = Purchase(plan.id, card.id, True, version, f"seed-{number}-{copy}")
+                order = Purchase(
+                    plan.id, card.id, True, version, f"seed-{number}-{copy}",
+                    confirm_second_purchase=copy > 0,
+                )  # fmt: skip
                 subscription = subscribe(as_customer, account.id, order)
                 owned.append(Owned(subscription.id, account.id))
     database.dispose()

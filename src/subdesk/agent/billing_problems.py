@@ -1,5 +1,6 @@
 """Billing problems in the console: duplicate charges with a one-click refund of the
-duplicate, and the charges made after a confirmed cancellation (the report proves none)."""
+duplicate, the duplicates refunded (for whom, by whom, what became of them), and the charges
+made after a confirmed cancellation (the report proves none)."""
 
 from __future__ import annotations
 
@@ -21,9 +22,12 @@ PAGE = "/agent/billing-problems"
 def _page(request: Request, error: SubdeskError | None = None) -> Response:
     with staff(request) as (work, member):
         require(member.role, Permission.VIEW_CUSTOMERS)
+        found = billing_problems.report(work)
         context = {
-            "duplicates": billing_problems.find_duplicates(work),
-            "after_cancellation": billing_problems.charged_after_cancellation(work),
+            "duplicates": found.duplicates,
+            "after_cancellation": found.after_cancellation,
+            "resolved": found.resolved,
+            "customers": found.customers,
             "error": error,
         }
         status = error.status if error else 200

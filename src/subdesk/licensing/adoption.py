@@ -46,3 +46,40 @@ def adopt_devices(work: Work, subscription: Subscription, seats: int) -> int:
             now=work.now,
         )
     return len(moved)
+
+
+def move_devices(work: Work, source: Subscription, target: Subscription, seats: int) -> int:
+    """Move the active devices of `source`, which is ending, to `target` of the same account,
+    oldest first, as far as `target`'s free seats go (a fingerprint `target` knows already
+    stays); returns how many moved."""
+    on_target = list(
+        work.session.scalars(select(Device).where(Device.subscription_id == target.id))
+    )
+    free = seats - sum(1 for d in on_target if d.status == "active")
+    known = {d.fingerprint for d in on_target}
+    leaving = work.session.scalars(
+        select(Device)
+        .where(Device.subscription_id == source.id, Device.status == "active")
+        .order_by(Device.activated_at)
+    )
+    moved = 0
+    for device in leaving:
+        if moved >= free:
+            break
+        if device.fingerprint in known:
+            continue
+        device.subscription_id = target.id
+        moved += 1
+        record(
+            work.session,
+            actor=work.actor,
+            action="device.moved",
+            entity=("device", device.id),
+            account_id=target.account_id,
+            subscription_id=target.id,
+            before={"subscription_id": str(source.id)},
+            after={"subscription_id": str(target.id)},
+            reason="its subscription was a duplicate purchase",
+            now=work.now,
+        )
+    return moved

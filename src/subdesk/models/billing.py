@@ -66,10 +66,22 @@ class PaymentAttempt(Base):
         return f"attempt:{self.id}"
 
 
+FIRST_CHARGE = text("kind = 'initial'")
+
+
 class Payment(Base):
     """One captured charge. `idempotency_key` is unique: a period is never charged twice."""
 
     __tablename__ = "payments"
+    # The worker's look for recent first charges (duplicate purchases); renewals stay out of it.
+    __table_args__ = (
+        Index(
+            "ix_payments_first_captured_at",
+            "captured_at",
+            sqlite_where=FIRST_CHARGE,
+            postgresql_where=FIRST_CHARGE,
+        ),
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), index=True)
@@ -88,17 +100,25 @@ class Payment(Base):
 
 
 PENDING_REFUND = text("status = 'pending'")
+DUPLICATE_REFUND = text("reason = 'duplicate_charge'")
 
 
 class Refund(Base):
     __tablename__ = "refunds"
-    # The reconciler's look for refunds the processor has not answered yet.
     __table_args__ = (
+        # The reconciler's look for refunds the processor has not answered yet.
         Index(
             "ix_refunds_pending",
             "status",
             sqlite_where=PENDING_REFUND,
             postgresql_where=PENDING_REFUND,
+        ),
+        # The billing-problems page's duplicates refunded, newest first.
+        Index(
+            "ix_refunds_duplicates_created_at",
+            "created_at",
+            sqlite_where=DUPLICATE_REFUND,
+            postgresql_where=DUPLICATE_REFUND,
         ),
     )
 

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from subdesk.models.base import Base, uuid_pk
@@ -45,6 +45,8 @@ class Subscription(Base):
     agreed_price_minor: Mapped[int | None]
     # When the worker must next look at its reminders and notices; null when never.
     next_notice_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Bought beside another of the same product on purpose (for another person): no duplicate.
+    second_purchase_confirmed: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -198,6 +199,38 @@ def refund_issued(work: Work, subscription: Subscription, plan: Plan, refund: Re
         "refund",
         context,
         dedupe_key=f"refund:{refund.id}",
+        subscription_id=subscription.id,
+    )
+
+
+def duplicate_ended(
+    work: Work,
+    subscription: Subscription,
+    plan: Plan,
+    payment_id: uuid.UUID,
+    refunded: Money,
+    kept: Subscription,
+    kept_plan: Plan,
+) -> None:
+    """A second purchase of a product found and undone: refunded, ended, nothing renews."""
+    account = _account(work, subscription)
+    if account is None:
+        return
+    context = {
+        "plan": plan.name,
+        "product": kept_plan.product.name,
+        "refunded": refunded.amount > 0,
+        "amount": money(refunded),
+        "ended": moment(work.now),
+        "kept_plan": kept_plan.name,
+        "kept_until": day(kept.current_period_end),
+    }
+    queue_email(
+        work,
+        account,
+        "duplicate_purchase",
+        context,
+        dedupe_key=f"duplicate_purchase:{payment_id}",
         subscription_id=subscription.id,
     )
 

@@ -17,6 +17,7 @@ TEMPLATE_NAMES = (
     "payment_failed",
     "cancellation",
     "refund",
+    "duplicate_purchase",
     "renewal_reminder",
     "trial_ending",
     "price_change",

@@ -20,12 +20,19 @@ from subdesk.http import database_of, parse_uuid, runtime_of
 from subdesk.models import Account
 from subdesk.portal.account import subscription_context
 from subdesk.portal.web import customer, form_error, new_form_key, redirect, render, visitor
-from subdesk.subscriptions import checkout, purchase
+from subdesk.subscriptions import checkout, duplicate_purchases, purchase
+from subdesk.subscriptions.duplicate_purchases import DuplicatePurchase
 from subdesk.text import is_ascii_digits
 
 router = APIRouter(include_in_schema=False)
 
-BUY_FIELDS = ("card_number", "exp_month", "exp_year", "auto_renew_consent")
+BUY_FIELDS = (
+    "card_number",
+    "exp_month",
+    "exp_year",
+    "auto_renew_consent",
+    "confirm_second_purchase",
+)
 
 
 @router.get("/plans", response_class=HTMLResponse)
@@ -35,19 +42,30 @@ def plans(request: Request) -> Response:
 
 
 def _buy_page(
-    request: Request, work: Work, account: Account, plan_id: uuid.UUID, **form: object
+    request: Request,
+    work: Work,
+    account: Account,
+    plan_id: uuid.UUID,
+    refused: SubdeskError | None = None,
+    **form: object,
 ) -> Response:
+    """The plan's page; a product the account holds already says so first, with the choices
+    instead of paying twice (and the box to buy a second one on purpose)."""
     plan = get_plan(work.session, plan_id)
+    duplicate = refused if isinstance(refused, DuplicatePurchase) else None
+    errors = {} if refused is None or duplicate else form_error(refused, BUY_FIELDS)
     context = {
         "account": account,
         "plan": plan,
         "disclosure": current_disclosure(work.session, plan.id),
         "cards": payment_methods.list_methods(work, account.id),
         "form_key": form.pop("form_key", None) or new_form_key(),
-        "errors": form.pop("errors", {}),
+        "duplicate": duplicate or duplicate_purchases.refusal_of(work, account.id, plan),
+        "errors": errors,
         "values": form,
     }
-    return render(request, "buy.html", context, status=400 if context["errors"] else 200)
+    status = duplicate.status if duplicate else 400 if errors else 200
+    return render(request, "buy.html", context, status=status)
 
 
 @router.get("/plans/{plan_id}", response_class=HTMLResponse)
@@ -93,17 +111,22 @@ def buy(
     card_number: Field = "",
     exp_month: Field = "",
     exp_year: Field = "",
+    confirm_second_purchase: Field = "",
 ) -> Response:
     """One submission buys once: the form's key makes a second submission a replay."""
     pid = parse_uuid(plan_id, "plan_id")
     key = form_key or new_form_key()
     scope = "portal:buy"
     fingerprint = idempotency.request_fingerprint({"plan": str(pid)})
-    try:
+
+    def bought_already() -> Response | None:
         with customer(request) as (work, account):
             stored = idempotency.replay(work.session, f"{account.id}:{scope}", key, fingerprint)
-            if stored is not None:
-                return redirect(f"/account/subscriptions/{stored[1]['id']}/welcome")
+        return redirect(f"/account/subscriptions/{stored[1]['id']}/welcome") if stored else None
+
+    try:
+        if (done := bought_already()) is not None:
+            return done
         typed = _typed_card(request, card_id, card_number, exp_month, exp_year)
         with customer(request, writes=True) as (work, account):
             bought = purchase.Purchase(
@@ -114,6 +137,7 @@ def buy(
                 if is_ascii_digits(disclosure_version) and len(disclosure_version) < 10
                 else None,
                 idempotency_key=key,
+                confirm_second_purchase=confirm_second_purchase == "on",
             )
             order = checkout.Order(
                 account_id=account.id,
@@ -125,27 +149,53 @@ def buy(
                 user_agent=work.user_agent,
             )
             # A refused order keeps no new card: checked before this unit commits.
-            purchase.check_order(work, account.id, bought)
+            purchase.check_new_order(work, account.id, bought)
         # The card is saved first; the purchase is its own units of work around the charge.
         _status, answer = checkout.buy(database_of(request), runtime_of(request), order)
         sid = answer["id"]
     except SubdeskError as error:
         if error.code == "sign_in_needed":
             raise
+        # The same submission, sent twice, may have bought it meanwhile: its page, then.
+        if isinstance(error, DuplicatePurchase) and (done := bought_already()) is not None:
+            return done
         with customer(request) as (work, account):
             return _buy_page(
                 request,
                 work,
                 account,
                 pid,
+                error,
                 form_key=new_form_key(),
-                errors=form_error(error, BUY_FIELDS),
                 card_id=card_id,
                 card_number=card_number,
                 exp_month=exp_month,
                 exp_year=exp_year,
+                confirm_second_purchase=confirm_second_purchase,
             )
     return redirect(f"/account/subscriptions/{sid}/welcome")
+
+
+@router.post("/account/subscriptions/{subscription_id}/upgrade")
+def upgrade(
+    subscription_id: str, request: Request, plan_id: Field = "", form_key: Field = ""
+) -> Response:
+    """The choice instead of buying a product twice: the subscription held moves to a bigger
+    plan now, the rest of its period charged pro rata through the checkout's steps."""
+    sid = parse_uuid(subscription_id, "subscription_id")
+    plan = parse_uuid(plan_id, "plan_id")
+    with customer(request) as (work, account):
+        order = checkout.Order(
+            account_id=account.id,
+            deal=checkout.PlanChangeNow(sid, plan, form_key or new_form_key()),
+            surface="portal",
+            scope=f"{account.id}:portal:upgrade",
+            fingerprint=idempotency.request_fingerprint({"plan": str(plan), "sub": str(sid)}),
+            client_ip=work.client_ip,
+            user_agent=work.user_agent,
+        )
+    checkout.buy(database_of(request), runtime_of(request), order)
+    return redirect(f"/account/subscriptions/{sid}")
 
 
 @router.get("/account/subscriptions/{subscription_id}/welcome", response_class=HTMLResponse)

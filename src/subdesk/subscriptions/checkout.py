@@ -44,6 +44,7 @@ from subdesk.errors import Conflict, PaymentFailed, SubdeskError
 from subdesk.models import IdempotencyRecord, PaymentAttempt, Subscription
 from subdesk.money import Money
 from subdesk.subscriptions import lifecycle, purchase, queries
+from subdesk.subscriptions.duplicate_purchases import DuplicatePurchase
 
 Answer = tuple[int, dict[str, Any]]
 # How each surface answers a finished order: what a repeat of its request replays.
@@ -170,7 +171,15 @@ def _priced(work: Work, order: Order) -> ToCharge | Answer:
         sub = work.session.get_one(Subscription, deal.subscription_id)
         assert sub.payment_method_id is not None  # noqa: S101 - upgrade_charge checked it
         return ToCharge(charge, sub.id, sub.period_number, sub.payment_method_id, "proration")
-    checked = purchase.check_order(work, order.account_id, deal)
+    try:
+        checked = purchase.check_new_order(work, order.account_id, deal)
+    except DuplicatePurchase:
+        # A parallel request of this very order may have finished it since its answer was
+        # looked for (the subscription and the answer commit together): that answer, then.
+        stored = _stored(work.session, order)
+        if stored is not None:
+            return stored
+        raise
     if not checked.charges_now:  # a trial: nothing to charge now
         subscription = purchase.subscribe(work, order.account_id, deal)
         return _remember(work, order, SURFACES[order.surface](work, subscription, None))

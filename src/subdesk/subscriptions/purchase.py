@@ -18,6 +18,7 @@ from subdesk.models import Consent, Disclosure, PaymentMethod, Plan, Subscriptio
 from subdesk.money import Money
 from subdesk.notifications import messages, webhooks
 from subdesk.subscriptions.bundles import check_addon_purchase
+from subdesk.subscriptions.duplicate_purchases import check_purchase
 from subdesk.subscriptions.periods import Period, period_bounds
 from subdesk.subscriptions.rules import Status
 from subdesk.subscriptions.snapshot import event_data, snapshot
@@ -30,6 +31,8 @@ class Purchase:
     auto_renew_consent: bool
     disclosure_version: int | None
     idempotency_key: str
+    # Bought beside another subscription of the same product on purpose (for another person).
+    confirm_second_purchase: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,20 @@ def check_order(work: Work, account_id: uuid.UUID, purchase: Purchase) -> Checke
     return Checked(plan, disclosure, method, main_id)
 
 
+def check_new_order(work: Work, account_id: uuid.UUID, purchase: Purchase) -> Checked:
+    """`check_order`, and before any charge: refuse buying a product the account already holds
+    (or is paying for in another order) unless confirmed as a second purchase."""
+    checked = check_order(work, account_id, purchase)
+    check_purchase(
+        work,
+        account_id,
+        checked.plan,
+        confirmed=purchase.confirm_second_purchase,
+        order_key=purchase.idempotency_key,
+    )
+    return checked
+
+
 def subscribe(work: Work, account_id: uuid.UUID, purchase: Purchase) -> Subscription:
     """Start a subscription; without consent, a good card and a known plan nothing is written.
     The first charge goes through `work.gateway` (in a checkout: the answer it already has)."""
@@ -79,6 +96,7 @@ def subscribe(work: Work, account_id: uuid.UUID, purchase: Purchase) -> Subscrip
     plan, disclosure, method = checked.plan, checked.disclosure, checked.method
     subscription = new_subscription(work, account_id, plan, method_id=method.id)
     subscription.main_subscription_id = checked.main_id
+    subscription.second_purchase_confirmed = purchase.confirm_second_purchase
     work.session.add(subscription)
     work.session.flush()
     paid = None
@@ -105,7 +123,11 @@ def subscribe(work: Work, account_id: uuid.UUID, purchase: Purchase) -> Subscrip
         account_id=account_id,
         subscription_id=subscription.id,
         before=None,
-        after={**snapshot(subscription), "disclosure_version": disclosure.version},
+        after={
+            **snapshot(subscription),
+            "disclosure_version": disclosure.version,
+            **({"second_purchase_confirmed": True} if purchase.confirm_second_purchase else {}),
+        },
         now=work.now,
     )
     adopt_devices(work, subscription, plan.seats)

@@ -26,6 +26,12 @@ class SubscribeIn(Input):
     disclosure_version: int | None = Field(
         default=None, description="The version of the terms the customer saw."
     )
+    confirm_second_purchase: bool = Field(
+        default=False,
+        description="Buy a plan of a product the account already has, on purpose (for example "
+        "for another person). Without it such an order is refused with 409 "
+        "`already_subscribed` and the choices (upgrade, extend, buy anyway) before any charge.",
+    )
 
 
 class AutoRenewIn(Input):

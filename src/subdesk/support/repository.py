@@ -27,12 +27,15 @@ from subdesk.models import (
     Subscription,
     SupportCase,
 )
+from subdesk.subscriptions.duplicates import ENDED_ACTION, REFUND_REASON
 
 TIMELINE_LIMIT = 300
 REPORT_LIMIT = 500
 LIVE = ("trialing", "active", "past_due")
 CHARGED_KINDS = ("initial", "renewal")  # a proration shares its period legitimately
 EMAIL_LIMIT = 100
+RESOLVED_LIMIT = 100
+DUPLICATE_ACTIONS = ("support.duplicate_refunded", ENDED_ACTION)
 
 
 def _accounts(session: Session, ids: Sequence[uuid.UUID | None]) -> list[Account]:
@@ -299,6 +302,40 @@ def charged_after_cancellation(session: Session) -> list[tuple[Payment, Cancella
         .limit(REPORT_LIMIT)
     )
     return [(row[0], row[1]) for row in session.execute(query)]
+
+
+def accounts_by_ids(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Account]:
+    """The accounts a report names, by id (one query)."""
+    return {a.id: a for a in _accounts(session, list(ids))}
+
+
+def duplicate_refunds(session: Session) -> list[Refund]:
+    """The latest refunds of duplicate charges, newest first (on their own index)."""
+    query = (
+        select(Refund)
+        .where(Refund.reason == REFUND_REASON)
+        .order_by(Refund.created_at.desc(), Refund.id)
+        .limit(RESOLVED_LIMIT)
+    )
+    return list(session.scalars(query))
+
+
+def subscriptions_by_ids(session: Session, ids: Sequence[uuid.UUID]) -> list[Subscription]:
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return []
+    return list(session.scalars(select(Subscription).where(Subscription.id.in_(wanted))))
+
+
+def duplicate_events(session: Session, subscription_ids: Sequence[uuid.UUID]) -> list[AuditEvent]:
+    """What was done about the duplicates of these subscriptions, and by whom."""
+    if not subscription_ids:
+        return []
+    query = select(AuditEvent).where(
+        AuditEvent.subscription_id.in_(list(subscription_ids)),
+        AuditEvent.action.in_(DUPLICATE_ACTIONS),
+    )
+    return list(session.scalars(query))
 
 
 def refund_by_key(session: Session, idempotency_key: str) -> Refund | None:

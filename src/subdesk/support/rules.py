@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from subdesk.errors import Conflict, InvalidRequest, SubdeskError
 from subdesk.money import CURRENCY_EXPONENTS
+from subdesk.subscriptions.duplicates import REFUND_REASON, refund_key
 
 
 class NotAllowed(SubdeskError):
@@ -268,7 +269,7 @@ class DuplicateKind(StrEnum):
     SAME_PRODUCT = "same_product"  # two live subscriptions of one product on one account
 
 
-DUPLICATE_REFUND_REASON = "duplicate_charge"
+DUPLICATE_REFUND_REASON = REFUND_REASON
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,8 +287,9 @@ def duplicates(charges: list[Charge]) -> list[uuid.UUID]:
 
 
 def duplicate_refund_key(payment_id: uuid.UUID) -> str:
-    """One key per duplicate payment: refunding it twice refunds it once."""
-    return f"duplicate:{payment_id}"
+    """One key per duplicate payment: refunding it twice refunds it once (the worker's
+    refund of a duplicate purchase has the same)."""
+    return refund_key(payment_id)
 
 
 # --- emails an agent may send again ---------------------------------------------------------

@@ -18,6 +18,7 @@ from subdesk.notifications.smtp import SmtpSender, deliver_pending
 from subdesk.notifications.webhooks import deliver_due
 from subdesk.operations import metrics
 from subdesk.subscriptions import checkout
+from subdesk.worker.duplicates import refund_duplicates
 from subdesk.worker.notices import run_notices
 from subdesk.worker.renewals import run_pass
 
@@ -62,7 +63,8 @@ def _cull_stale_devices(database: Database, runtime: Runtime, batch: int = 500) 
 
 
 def one_pass(database: Database, runtime: Runtime, sender: SmtpSender) -> Counter[str]:
-    """Everything due now: renewals, retries and ends of term, then the email outbox."""
+    """Everything due now: renewals, retries and ends of term, purchases to finish, duplicate
+    purchases to undo, then the email outbox."""
     outcomes = run_pass(database, runtime, batch_size=runtime.settings.worker_batch_size)
     metrics.count_renewals(outcomes)
     refunds = reconcile_refunds(database, runtime)
@@ -71,6 +73,9 @@ def one_pass(database: Database, runtime: Runtime, sender: SmtpSender) -> Counte
     purchases = checkout.reconcile(database, runtime)
     if purchases:
         outcomes["purchases_reconciled"] = purchases
+    duplicates = refund_duplicates(database, runtime)
+    if duplicates:
+        outcomes["duplicates_refunded"] = duplicates
     outcomes.update(run_notices(database, runtime))
     culled = _cull_stale_devices(database, runtime)
     if culled:

@@ -1,18 +1,13 @@
-"""The agent API's billing problems: duplicate charges with the refund of a duplicate, and
-the charges made after a confirmed cancellation (the report proves there are none)."""
+"""The agent API's billing problems: duplicate charges with the refund of a duplicate, the
+duplicates refunded (for whom and by whom), and the charges made after a confirmed
+cancellation (the report proves there are none)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
 from subdesk.agent.api.access import RESPONSES, StaffBearer, as_staff
-from subdesk.agent.api.schemas import (
-    BillingProblemsOut,
-    ChargedAfterCancellationOut,
-    DuplicateOut,
-    ReasonIn,
-    RefundOut,
-)
+from subdesk.agent.api.schemas import BillingProblemsOut, ReasonIn, RefundOut
 from subdesk.context import Work
 from subdesk.http import IdempotencyKey, parse_uuid
 from subdesk.models import StaffMember
@@ -26,13 +21,7 @@ router = APIRouter(prefix="/api/v1/agent", tags=["agent"], responses=RESPONSES)
 def report(request: Request, bearer: StaffBearer) -> object:
     def handler(work: Work, member: StaffMember) -> BillingProblemsOut:
         require(member.role, Permission.VIEW_CUSTOMERS)
-        return BillingProblemsOut(
-            duplicates=[DuplicateOut.of(d) for d in billing_problems.find_duplicates(work)],
-            charged_after_cancellation=[
-                ChargedAfterCancellationOut.of(payment, canceled)
-                for payment, canceled in billing_problems.charged_after_cancellation(work)
-            ],
-        )
+        return BillingProblemsOut.of(billing_problems.report(work))
 
     return as_staff(request, bearer, handler)
 

@@ -9,10 +9,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from subdesk.models import Cancellation, Payment
+from subdesk.models import Account, Cancellation, Payment
 from subdesk.schemas import Input, MoneyOut
 from subdesk.subscriptions.cancellation import When
-from subdesk.support.billing_problems import Duplicate
+from subdesk.support.billing_problems import Duplicate, Report, Resolved
 from subdesk.support.rules import case_number
 
 REASON = "Why (5 to 1000 characters), kept with the audit event."
@@ -188,30 +188,75 @@ class PaymentOut(RecordOut):
     captured_at: datetime
 
 
+class CustomerRefOut(BaseModel):
+    """Whom a row is about: the account, its name and email (null once closed)."""
+
+    id: uuid.UUID
+    name: str | None
+    email: str | None
+
+    @classmethod
+    def of(cls, account_id: uuid.UUID, customers: dict[uuid.UUID, Account]) -> CustomerRefOut:
+        account = customers.get(account_id)
+        return cls(
+            id=account_id,
+            name=account.name if account else None,
+            email=account.email if account else None,
+        )
+
+
 class DuplicateOut(BaseModel):
     kind: str
+    customer: CustomerRefOut
     payment: PaymentOut
     kept_id: uuid.UUID = Field(description="The payment or subscription that stays.")
     refundable: MoneyOut
 
     @classmethod
-    def of(cls, d: Duplicate) -> DuplicateOut:
+    def of(cls, d: Duplicate, customers: dict[uuid.UUID, Account]) -> DuplicateOut:
         return cls(
             kind=d.kind.value,
+            customer=CustomerRefOut.of(d.payment.account_id, customers),
             payment=PaymentOut.model_validate(d.payment),
             kept_id=d.kept_id,
             refundable=MoneyOut.of(d.refundable, d.payment.currency),
         )
 
 
+class ResolvedDuplicateOut(BaseModel):
+    customer: CustomerRefOut
+    refund: RefundOut
+    status: str = Field(description="The refund's: pending, succeeded or failed.")
+    plan: str
+    by: str = Field(description='"subdesk" (the worker, on its own) or the staff member.')
+    subscription_ended: bool = Field(
+        description="A second purchase: its subscription was ended, nothing renews."
+    )
+
+    @classmethod
+    def of(cls, r: Resolved, customers: dict[uuid.UUID, Account]) -> ResolvedDuplicateOut:
+        return cls(
+            customer=CustomerRefOut.of(r.refund.account_id, customers),
+            refund=RefundOut.model_validate(r.refund),
+            status=r.refund.status,
+            plan=r.plan.name,
+            by=r.by,
+            subscription_ended=r.ended,
+        )
+
+
 class ChargedAfterCancellationOut(BaseModel):
+    customer: CustomerRefOut
     payment: PaymentOut
     cancellation_id: str
     canceled_effective_at: datetime
 
     @classmethod
-    def of(cls, payment: Payment, canceled: Cancellation) -> ChargedAfterCancellationOut:
+    def of(
+        cls, payment: Payment, canceled: Cancellation, customers: dict[uuid.UUID, Account]
+    ) -> ChargedAfterCancellationOut:
         return cls(
+            customer=CustomerRefOut.of(payment.account_id, customers),
             payment=PaymentOut.model_validate(payment),
             cancellation_id=canceled.public_id,
             canceled_effective_at=canceled.effective_at,
@@ -220,4 +265,19 @@ class ChargedAfterCancellationOut(BaseModel):
 
 class BillingProblemsOut(BaseModel):
     duplicates: list[DuplicateOut]
+    resolved_duplicates: list[ResolvedDuplicateOut] = Field(
+        description="The latest duplicates refunded, newest first."
+    )
     charged_after_cancellation: list[ChargedAfterCancellationOut]
+
+    @classmethod
+    def of(cls, report: Report) -> BillingProblemsOut:
+        who = report.customers
+        return cls(
+            duplicates=[DuplicateOut.of(d, who) for d in report.duplicates],
+            resolved_duplicates=[ResolvedDuplicateOut.of(r, who) for r in report.resolved],
+            charged_after_cancellation=[
+                ChargedAfterCancellationOut.of(payment, canceled, who)
+                for payment, canceled in report.after_cancellation
+            ],
+        )
