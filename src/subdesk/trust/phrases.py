@@ -230,9 +230,11 @@ def _literal(word: str) -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=16384)
+@lru_cache(maxsize=16384)
 def _kept(keep: Callable[[str, str, str], bool], before: str, match: str, after: str) -> bool:
     """`keep` asked about a match and the rest of its sentence on either side (`before` and
-    `after`: the NEAR characters around it). Pages repeat their sentences."""
+    `after`: the NEAR characters around it). Pages repeat their sentences, so the same
+    windows come back again and again: each is read once."""
     last_stop = _SENTENCE_STOP.search(before[::-1])
     first_stop = _SENTENCE_STOP.search(after)
     return keep(
