@@ -140,8 +140,9 @@ def seed(url: str, tokens: list[str], cancelling: set[int]) -> list[tuple[str, s
                     brand="visa", last4="4242", exp_month=12, exp_year=2040, created_at=started,
                 )
             )  # fmt: skip
-            for _ in range(1 + number % 3):
-                subs.append(due_subscription(account_id, card_id, plan_id, price, started, now))
+            for extra in range(1 + number % 3):
+                sub = due_subscription(account_id, card_id, plan_id, price, started, now)
+                subs.append(sub | {"second_purchase_confirmed": extra > 0})
             if number in cancelling:
                 bearer = secrets.token_urlsafe(24)
                 bearers.append(

@@ -24,10 +24,10 @@ class Settings(BaseSettings):
     sandbox_clock: bool = False
     # Subscriptions a worker renews per transaction.
     worker_batch_size: int = 500
-    # Subscriptions a worker holds locked in one transaction while it claims a batch or
-    # records the processor's answers: few, so that a customer's cancellation never waits
-    # long behind a batch (and an invoice series is held only that long).
-    worker_lock_size: int = Field(10, ge=1)
+    # Subscriptions a worker holds locked in one transaction while it records the
+    # processor's answers: few, so that a customer's cancellation never waits long behind a
+    # batch (and an invoice series is held only that long).
+    worker_lock_size: int = Field(20, ge=1)
     # The worker's calls to the processor: how many at once, and how many per second in all
     # (0: no pacing); counted in Redis when redis_url is set, so that every worker process on
     # every machine shares the one limit the processor grants (Stripe: 100/s live).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -95,6 +96,34 @@ def after_commit(session: Session, call: Callable[[Database], object]) -> None:
     session.info.setdefault(_AFTER_COMMIT, []).append(call)
 
 
+def transaction_state(session: Session, name: str) -> dict[Any, Any]:
+    """A dict kept for this unit of work under `name`, put back as it was when a savepoint
+    rolls back (a service's own bookkeeping of what its statements did)."""
+    state: dict[str, dict[Any, Any]] = session.info.setdefault(_STATE, {})
+    return state.setdefault(name, {})
+
+
+def before_commit(session: Session, name: str, call: Callable[[Session], object]) -> None:
+    """Run `call` once just before this unit of work commits (once per `name`)."""
+    session.info.setdefault(_BEFORE_COMMIT, {})[name] = call
+
+
+def _on_before_commit(session: Session, *_args: Any) -> None:
+    _write_appended(session)
+    for call in session.info.pop(_BEFORE_COMMIT, {}).values():
+        call(session)
+    session.info.pop(_STATE, None)
+
+
+def _on_after_rollback(session: Session, *_args: Any) -> None:
+    session.info.pop(_BEFORE_COMMIT, None)
+    session.info.pop(_STATE, None)
+
+
+_STATE = "subdesk.transaction_state"
+_BEFORE_COMMIT = "subdesk.before_commit"
+
+
 def _write_appended(session: Session, *_args: Any) -> None:
     appended: dict[type[Any], list[dict[str, Any]]] | None = session.info.pop(_APPENDED, None)
     for model, rows in (appended or {}).items():
@@ -106,12 +135,14 @@ def savepoint(session: Session) -> Iterator[None]:
     """A nested transaction whose rollback also forgets the rows appended inside it."""
     _write_appended(session)  # rows from before belong to the outer transaction
     queued = len(session.info.get(_AFTER_COMMIT, ()))
+    state = copy.deepcopy(session.info.get(_STATE, {}))
     try:
         with session.begin_nested():
             yield
     except Exception:
         session.info.pop(_APPENDED, None)
         del session.info.get(_AFTER_COMMIT, [])[queued:]  # calls for what was undone
+        session.info[_STATE] = state
         raise
 
 
@@ -184,7 +215,8 @@ class Database:
         event.listen(self._sessions, "before_flush", _write_appended)
         # Reads in the same unit of work see the appended rows.
         event.listen(self._sessions, "do_orm_execute", lambda state: _write_appended(state.session))
-        event.listen(self._sessions, "before_commit", _write_appended)
+        event.listen(self._sessions, "before_commit", _on_before_commit)
+        event.listen(self._sessions, "after_rollback", _on_after_rollback)
         sqlite = self.engine.dialect.name == "sqlite"
         self.read_engine = make_engine(url, for_writes=False) if sqlite else self.engine
         self._read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)

@@ -8,7 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from subdesk.db import Database
-from subdesk.models import AuditEvent, Consent, Invoice, Payment, Subscription
+from subdesk.models import AuditEvent, Consent, Invoice, Payment, PaymentAttempt, Subscription
+from tests.api.helpers import count
 from tests.factories import customer, plan_id, subscribe
 
 
@@ -173,3 +174,28 @@ def test_idempotency_key_reused_for_another_request_is_refused(client: TestClien
     response = client.post("/api/v1/subscriptions", json=body, headers=headers)
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "idempotency_key_reused"
+
+
+def test_an_order_in_another_currency_than_its_plans_is_refused_and_nothing_is_written(
+    client: TestClient, database: Database
+) -> None:
+    buyer = customer(client)
+    body = {
+        "plan_id": plan_id(client, "av1-year-usd"),
+        "payment_method_id": buyer.card_id,
+        "auto_renew_consent": True,
+        "currency": "EUR",
+    }
+    refused = client.post("/api/v1/subscriptions", json=body, headers=buyer.headers)
+    assert refused.status_code == 422
+    assert refused.json()["error"]["code"] == "currency_mismatch"
+    assert refused.json()["error"]["field"] == "currency"
+    assert [count(database, model) for model in (Subscription, PaymentAttempt, Payment)] == [
+        0,
+        0,
+        0,
+    ]
+    bought = client.post(
+        "/api/v1/subscriptions", json=body | {"currency": "usd"}, headers=buyer.headers
+    )
+    assert bought.status_code == 201, bought.text

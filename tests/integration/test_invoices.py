@@ -318,3 +318,29 @@ def test_a_business_invoice_names_its_billing_address_and_reverse_charge(
         "Reverse charge",
     ):
         assert expected in text, expected
+
+
+def test_numbers_taken_in_a_rolled_back_savepoint_or_transaction_are_given_back(
+    database: Database,
+) -> None:
+    from contextlib import suppress
+
+    from subdesk.billing.documents import take_number
+    from subdesk.db import savepoint
+
+    with database.transaction() as session:
+        assert take_number(session, "T-2026") == 1
+        with suppress(RuntimeError), savepoint(session):
+            assert take_number(session, "T-2026") == 2
+            raise RuntimeError
+        assert take_number(session, "T-2026") == 2
+        with suppress(RuntimeError), savepoint(session):
+            assert take_number(session, "U-2026") == 1  # the series' first, undone
+            raise RuntimeError
+        assert take_number(session, "U-2026") == 1
+    with suppress(RuntimeError), database.transaction() as session:
+        assert take_number(session, "T-2026") == 3
+        raise RuntimeError
+    with database.transaction() as session:
+        assert take_number(session, "T-2026") == 3
+        assert take_number(session, "U-2026") == 2

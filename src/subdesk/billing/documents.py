@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from subdesk.config import Settings
+from subdesk.db import before_commit, transaction_state
 from subdesk.models import DocumentSeries
 
 Kind = Literal["invoice", "credit_note"]
@@ -63,21 +64,40 @@ def number_in(series: str, sequence: int) -> str:
 
 
 def take_number(session: Session, series: str) -> int:
-    """The next number of `series`, held by this transaction until it ends."""
+    """The next number of `series`, held by this transaction until it ends.
+
+    The first number a transaction takes locks the series' row (one UPDATE); the next ones
+    are counted here under that lock, with no statement each, and the last is written back
+    just before the commit. So a batch of renewals still writes its rows in bulk."""
+    taken: dict[str, int] = transaction_state(session, _COUNTERS)
+    if series in taken:
+        taken[series] += 1
+        return taken[series]
     statement = (
         update(_SERIES)
         .where(_SERIES.c.series == series)
         .values(last_number=_SERIES.c.last_number + 1)
         .returning(_SERIES.c.last_number)
     )
-    taken = session.execute(statement).scalar()
-    if taken is None:  # the series' first document: start it (a parallel start does nothing)
+    number = session.execute(statement).scalar()
+    if number is None:  # the series' first document: start it (a parallel start does nothing)
         dialect = session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         start = insert(_SERIES).values(series=series, last_number=0).on_conflict_do_nothing()
         session.execute(start)
-        taken = session.execute(statement).scalar_one()
-    return int(taken)
+        number = session.execute(statement).scalar_one()
+    taken[series] = int(number)
+    before_commit(session, _COUNTERS, _write_back)
+    return taken[series]
+
+
+def _write_back(session: Session) -> None:
+    """The last number each series gave in this transaction, on its row (still locked)."""
+    for series, last in transaction_state(session, _COUNTERS).items():
+        session.execute(update(_SERIES).where(_SERIES.c.series == series).values(last_number=last))
+
+
+_COUNTERS = "document_counters"
 
 
 def share_of_tax(gross: int, tax: int, part: int) -> int:

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from subdesk.billing import documents
 from subdesk.billing.documents import Status
+from subdesk.billing.tax import charge as tax
 from subdesk.context import Work
 from subdesk.db import append_row
 from subdesk.errors import NotFound
@@ -41,7 +42,10 @@ def customer_of(work: Work, account_id: uuid.UUID) -> dict[str, Any]:
     key = ("document_customer", account_id)
     if key not in work.cache:
         account = work.session.get(Account, account_id)
-        address = work.session.get(BillingAddress, account_id)
+        known = tax.billing_addresses(work)
+        if account_id not in known:
+            known[account_id] = work.session.get(BillingAddress, account_id)
+        address = known[account_id]
         party: dict[str, Any] = {
             "name": account.name if account else None,
             "email": account.email if account else None,

@@ -33,6 +33,15 @@ class Purchase:
     idempotency_key: str
     # Bought beside another subscription of the same product on purpose (for another person).
     confirm_second_purchase: bool = False
+    # The currency of the price the customer saw; None when the client did not say.
+    currency: str | None = None
+
+
+class CurrencyMismatch(InvalidRequest):
+    """An order in another currency than its plan's: a price is never converted."""
+
+    status = 422
+    code = "currency_mismatch"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +72,12 @@ def check_order(work: Work, account_id: uuid.UUID, purchase: Purchase) -> Checke
     plan = get_plan(work.session, purchase.plan_id)
     if not plan.active:
         raise Conflict("This plan is no longer sold.", code="plan_unavailable", field="plan_id")
+    if purchase.currency is not None and purchase.currency.upper() != plan.currency:
+        raise CurrencyMismatch(
+            f"This plan is sold in {plan.currency}, not {purchase.currency.upper()}: choose "
+            "the plan of your currency.",
+            field="currency",
+        )
     main_id = check_addon_purchase(work, account_id, plan)
     disclosure = current_disclosure(work.session, plan.id)
     if purchase.disclosure_version not in (None, disclosure.version):

@@ -26,6 +26,14 @@ class SubscribeIn(Input):
     disclosure_version: int | None = Field(
         default=None, description="The version of the terms the customer saw."
     )
+    currency: str | None = Field(
+        default=None,
+        min_length=3,
+        max_length=3,
+        description="The currency of the price the customer was shown (ISO 4217). An order "
+        "whose currency is not the plan's is refused with 422 `currency_mismatch` before "
+        "anything is charged or written.",
+    )
     confirm_second_purchase: bool = Field(
         default=False,
         description="Buy a plan of a product the account already has, on purpose (for example "

@@ -6,8 +6,8 @@ Workers on any number of machines share the work through PostgreSQL alone:
 A batch takes three steps, so that no transaction is open and no row is locked
 while the processor is asked (it may take seconds, or never answer):
 
-1. claim (short transactions of a few subscriptions each): everything due that
-   moves no money is done; each renewal's charge is written as a pending payment
+1. claim (one short transaction): everything due that moves no money is done;
+   each renewal's charge is written as a pending payment
    attempt, and its subscription held for the attempt's lease (`next_action_at`
    moved on);
 2. call (no transaction): the processor is asked for every charge, paced;
@@ -40,7 +40,6 @@ from functools import partial
 from typing import TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from subdesk.audit.log import SYSTEM, Actor, record
 from subdesk.billing import charge_attempts
@@ -52,6 +51,7 @@ from subdesk.billing.gateway import (
     ChargeFound,
     GatewayUnavailable,
 )
+from subdesk.billing.tax import charge as tax
 from subdesk.context import Runtime, Work
 from subdesk.db import Database, savepoint
 from subdesk.errors import Conflict, PaymentFailed
@@ -84,13 +84,16 @@ CHARGING = "charging"
 AWAIT_RECONCILE = timedelta(minutes=1)
 
 
-def preload(session: Session, batch: Sequence[SubscriptionState]) -> list[object]:
-    """Load what acting on `batch` reads into the session; keep the result to keep them there."""
+def preload(work: Work, batch: Sequence[SubscriptionState]) -> list[object]:
+    """Load what acting on `batch` reads into the session (accounts, cards, and where each
+    customer is taxed); keep the result to keep them there."""
     if not batch:
         return []
+    session = work.session
     accounts = session.scalars(select(Account).where(Account.id.in_({s.account_id for s in batch})))
     method_ids = {s.payment_method_id for s in batch if s.payment_method_id}
     methods = session.scalars(select(PaymentMethod).where(PaymentMethod.id.in_(method_ids)))
+    tax.read_evidence(work, [(s.account_id, s.payment_method_id) for s in batch])
     return [*accounts, *methods]
 
 
@@ -241,20 +244,15 @@ def _batch(
     *,
     careful: bool | None = None,
 ) -> Counter[str]:
-    """One batch through the three steps. Claiming and recording hold a few subscriptions
-    at a time (`worker_lock_size`) in transactions of their own, so a customer's cancellation
-    waits at most for those few; the processor is asked for the whole batch at once. Each
+    """One batch through the three steps. The batch is claimed in one short transaction (it
+    moves no money, and skips rows a customer holds); the answers are recorded a few
+    subscriptions at a time (`worker_lock_size`) in transactions of their own, so a customer's
+    cancellation waits at most for those few. Each
     part that fails as a whole is redone one subscription at a time (`careful`), so the
     others go through and a broken one is set aside. `careful` given: that way only (the
     tests compare both)."""
     lock_size = max(1, min(runtime.settings.worker_lock_size, size))
-    asked = Asked([], [], Counter())
-    while asked.claimed < size:
-        want = min(lock_size, size - asked.claimed)
-        part = _step(partial(_claim, database, runtime, want), careful)
-        asked.absorb(part)
-        if part.claimed < want:
-            break  # nothing more is due
+    asked = _step(partial(_claim, database, runtime, size), careful)
     if asked.attempts:
         asked.answers = list(processor.ask(asked.attempts))  # no transaction is open here
         for start in range(0, len(asked.attempts), lock_size):
@@ -288,7 +286,7 @@ def _claim(
     with database.transaction() as session:
         work = Work(session, runtime, SYSTEM)
         claim = claims.claim_due(session, work.now, size, only)
-        held = preload(session, claim.rows)
+        held = preload(work, claim.rows)
         waiting = charge_attempts.with_open_attempts(session, [row.id for row in claim.rows])
         for index in _mains_first(work, claim):
             subscription = claim.rows[index]
@@ -346,7 +344,7 @@ def _record(database: Database, runtime: Runtime, asked: Asked, careful: bool) -
     with database.transaction() as session:
         work = Work(session, runtime, SYSTEM)
         claim = claims.lock(session, list(by_subscription))
-        held = preload(session, claim.rows)
+        held = preload(work, claim.rows)
         index_of = {row.id: index for index, row in enumerate(claim.rows)}
         claimed = [index_of[subscription_id] for subscription_id in by_subscription]
         for index in _mains_first(work, claim, claimed):  # as claimed

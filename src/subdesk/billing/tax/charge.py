@@ -98,24 +98,7 @@ def charge_tax_requests(
 ) -> list[ChargeTaxRequest]:
     """What to ask the provider for each charge, read in three queries however many."""
     day = when.astimezone(UTC).date()
-    known = _known_evidence(work)
-    missing = [c for c in charges if (c.account_id, c.payment_method_id) not in known]
-    if missing:
-        account_ids = {c.account_id for c in missing}
-        accounts = _accounts(work, account_ids)
-        addresses = _addresses(work, account_ids)
-        cards = _cards(work, {c.payment_method_id for c in missing if c.payment_method_id})
-        for charge in missing:
-            account = accounts.get(charge.account_id)
-            if account is None:
-                raise NotFound("No such account.", field="account_id")
-            address = addresses.get(charge.account_id)
-            card = cards.get(charge.payment_method_id) if charge.payment_method_id else None
-            vat_id = address.vat_id if address is not None else None
-            known[(charge.account_id, charge.payment_method_id)] = (
-                _evidence(account, address, card),
-                vat_id,
-            )
+    known = read_evidence(work, [(c.account_id, c.payment_method_id) for c in charges])
     found = []
     for charge in charges:
         evidence, vat_id = known[(charge.account_id, charge.payment_method_id)]
@@ -129,6 +112,29 @@ def charge_tax_requests(
         )
         found.append(ChargeTaxRequest(charge.account_id, request, evidence))
     return found
+
+
+def read_evidence(
+    work: Work, payers: Sequence[tuple[uuid.UUID, uuid.UUID | None]]
+) -> dict[tuple[uuid.UUID, uuid.UUID | None], tuple[TaxEvidence, str | None]]:
+    """Where each (account, card) is, for this unit of work: read in three queries for all
+    of them that it has not read yet (a worker batch reads its customers at once)."""
+    known = _known_evidence(work)
+    missing = {payer for payer in payers if payer not in known}
+    if missing:
+        account_ids = {account_id for account_id, _ in missing}
+        accounts = _accounts(work, account_ids)
+        addresses = _addresses(work, account_ids)
+        cards = _cards(work, {card_id for _, card_id in missing if card_id})
+        for account_id, card_id in missing:
+            account = accounts.get(account_id)
+            if account is None:
+                raise NotFound("No such account.", field="account_id")
+            address = addresses.get(account_id)
+            card = cards.get(card_id) if card_id else None
+            vat_id = address.vat_id if address is not None else None
+            known[(account_id, card_id)] = (_evidence(account, address, card), vat_id)
+    return known
 
 
 _EVIDENCE = "tax_evidence"
@@ -161,7 +167,16 @@ def _accounts(work: Work, ids: set[uuid.UUID]) -> dict[uuid.UUID, Account]:
 
 def _addresses(work: Work, ids: set[uuid.UUID]) -> dict[uuid.UUID, BillingAddress]:
     query = select(BillingAddress).where(BillingAddress.account_id.in_(ids))
-    return {row.account_id: row for row in work.session.scalars(query)}
+    found = {row.account_id: row for row in work.session.scalars(query)}
+    known = billing_addresses(work)
+    known.update({account_id: found.get(account_id) for account_id in ids})
+    return found
+
+
+def billing_addresses(work: Work) -> dict[uuid.UUID, BillingAddress | None]:
+    """The billing addresses this unit of work has read, None for an account with none (the
+    invoice prints what the tax was decided by)."""
+    return work.cache.setdefault("billing_addresses", {})  # type: ignore[return-value]
 
 
 def _cards(work: Work, ids: set[uuid.UUID]) -> dict[uuid.UUID, PaymentMethod]:
