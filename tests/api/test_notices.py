@@ -126,3 +126,16 @@ def test_price_increase_noticed_25_days_ahead_is_charged(
     assert notice.actual_days == 25
     assert renewal_amounts(database) == [5999]
     assert any("$59.99" in smtp.mailbox.text_of(m) for m in smtp.mailbox.messages)
+
+
+def test_a_reminder_states_what_the_card_will_be_charged_sales_tax_included(
+    client: TestClient, clock: TestClock, database: Database, runtime: Runtime, smtp: SmtpServer
+) -> None:
+    buyer = customer(client, country="US", region="NY")  # 4 % state sales tax on software
+    subscribe(client, buyer, "av1-year-usd")
+    run_days(clock, database, runtime, 331)  # past the reminder 35 days before the renewal
+    reminders = [m for m in smtp.mailbox.messages if "renews on" in str(m["Subject"])]
+    assert reminders
+    text = smtp.mailbox.text_of(reminders[0])
+    assert "$51.99" in text  # 49.99 and 2.00 of tax, as the renewal will charge
+    assert "$49.99" not in text

@@ -262,6 +262,8 @@ def test_sales_tax_is_added_where_a_state_taxes_software_and_nowhere_else(
     assert (first["net"]["amount"], first["tax"]["amount"]) == (499, 20)
     (untaxed,) = client.get(f"{API}/invoices", headers=carl.headers).json()
     assert (untaxed["amount"]["amount"], untaxed["tax"]["amount"]) == (499, 0)
+    shown = client.get(f"{API}/subscriptions/{taxed['id']}", headers=nora.headers).json()
+    assert shown["next_charge"]["amount"] == {"amount": 519, "currency": "USD"}
     clock.advance(timedelta(days=31))
     from subdesk.worker.renewals import run_pass
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from subdesk.billing.tax.charge import gross_of
 from subdesk.catalog.service import plan_of
 from subdesk.compliance.notices import Facts
 from subdesk.compliance.rules import DueNotice, NoticeKind, renewal_price
@@ -28,17 +29,28 @@ def queue(
     plan = plan_of(work, subscription.plan_id)
     loc = account.locale
     price = renewal_price(facts.agreed_price, facts.current_price, None, facts.where)
-    next_charge = Money(price, plan.currency)
     if notice.kind is NoticeKind.TRIAL_ENDING and plan.intro_price_minor is not None:
-        next_charge = Money(plan.intro_price_minor, plan.currency)
+        price = plan.intro_price_minor
+
+    def charged(amount: int) -> dict[str, object]:
+        """What the card will be charged: the price with tax added where the law adds it."""
+        gross = gross_of(
+            work,
+            subscription.account_id,
+            Money(amount, plan.currency),
+            notice.target,
+            payment_method_id=subscription.payment_method_id,
+        )
+        return money(gross)
+
     context = {
         "plan": plan.name,
-        "amount": money(next_charge),
+        "amount": charged(price),
         "renewal_date": day(subscription.current_period_end),
         "trial_end": day(notice.target),
         "effective_date": day(notice.target),
-        "old_amount": money(Money(facts.agreed_price, plan.currency)),
-        "new_amount": money(Money(facts.current_price, plan.currency)),
+        "old_amount": charged(facts.agreed_price),
+        "new_amount": charged(facts.current_price),
         "period": PERIOD_WORDS.get(loc, PERIOD_WORDS["en"])[plan.period],
     }
     key = (

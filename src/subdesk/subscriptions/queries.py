@@ -7,8 +7,11 @@ import uuid
 from sqlalchemy import select
 
 from subdesk.audit.log import subscription_history
+from subdesk.billing.tax.charge import gross_of
 from subdesk.context import Work
 from subdesk.models import AuditEvent, Plan, Subscription
+from subdesk.money import Money
+from subdesk.schemas import MoneyOut
 from subdesk.subscriptions import addons, repository
 from subdesk.subscriptions.addon_rules import can_renew_again
 from subdesk.subscriptions.rules import Status
@@ -28,7 +31,7 @@ def describe(work: Work, subscriptions: list[Subscription]) -> list[Subscription
     mains = [s.id for s in subscriptions if s.main_subscription_id is None]
     addons_of = addons.of_mains(work, mains)
     plans = _plans(work, subscriptions + [a for found in addons_of.values() for a in found])
-    return [
+    described = [
         SubscriptionOut.of(
             s,
             plans[s.plan_id],
@@ -38,6 +41,24 @@ def describe(work: Work, subscriptions: list[Subscription]) -> list[Subscription
         )
         for s in subscriptions
     ]
+    for subscription, out in zip(subscriptions, described, strict=True):
+        _with_tax(work, subscription, out)
+    return described
+
+
+def _with_tax(work: Work, subscription: Subscription, out: SubscriptionOut) -> None:
+    """The next charge as the card will be charged it: tax added where the law adds it."""
+    if out.next_charge is None:
+        return
+    price = Money(out.next_charge.amount.amount, out.next_charge.amount.currency)
+    gross = gross_of(
+        work,
+        subscription.account_id,
+        price,
+        subscription.current_period_end,
+        payment_method_id=subscription.payment_method_id,
+    )
+    out.next_charge.amount = MoneyOut.from_money(gross)
 
 
 def _addon_of(main: Subscription, addon: Subscription, plan: Plan) -> AddonOut:
