@@ -22,7 +22,7 @@ def test_an_earlier_add_on_joins_its_accounts_renewing_main_plan(
 ) -> None:
     anna, bert = customer(client), customer(client)
     stopped = subscribe(client, anna, "av1-month-usd")
-    renewing = subscribe(client, anna, "av1-year-usd")
+    renewing = subscribe(client, anna, "av1-year-usd", confirm_second_purchase=True)
     vpn = subscribe(client, anna, "vpn-addon-year-usd")
     set_auto_renew(client, anna, stopped["id"], False)
     bert_main = subscribe(client, bert, "total5-year-usd")
