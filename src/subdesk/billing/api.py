@@ -73,11 +73,6 @@ def list_invoices(request: Request, bearer: Bearer) -> object:
     )
 
 
-def _pdf(body: bytes, name: str) -> Response:
-    headers = {"Content-Disposition": f'attachment; filename="{name}.pdf"'}
-    return Response(body, media_type="application/pdf", headers=headers)
-
-
 PDF_ANSWER: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/pdf": {}}, "description": "The document as a PDF."}
 }
@@ -95,7 +90,7 @@ def invoice_pdf(invoice_id: str, request: Request, bearer: Bearer, lang: Lang = 
     with customer_work(request, bearer) as (work, account):
         view = invoices.get_invoice(work, account.id, found)
         body, name = pdf.invoice_pdf(view, lang or account.locale), view.invoice.number
-    return _pdf(body, name)
+    return pdf.pdf_response(body, name)
 
 
 @router.get("/invoices/{invoice_id}", response_model=InvoiceOut)
@@ -125,7 +120,7 @@ def credit_note_pdf(note_id: str, request: Request, bearer: Bearer, lang: Lang =
     with customer_work(request, bearer) as (work, account):
         note, invoice = invoices.get_credit_note(work, account.id, found)
         body, name = pdf.credit_note_pdf(note, invoice, lang or account.locale), note.number
-    return _pdf(body, name)
+    return pdf.pdf_response(body, name)
 
 
 @router.get("/credit-notes/{note_id}", response_model=CreditNoteOut)

@@ -9,6 +9,7 @@ from typing import Any
 
 from babel.numbers import format_currency
 from fpdf import FPDF
+from starlette.responses import Response
 
 from subdesk.billing.invoices import InvoiceView
 from subdesk.models import CreditNote, Invoice
@@ -202,3 +203,9 @@ def credit_note_pdf(note: CreditNote, invoice: Invoice, locale: str) -> bytes:
     if invoice.reverse_charge:
         document.note(words["reverse_charge"])
     return document.output()
+
+
+def pdf_response(body: bytes, name: str) -> Response:
+    """A document as a download named after its number (the API's and the portal's)."""
+    headers = {"Content-Disposition": f'attachment; filename="{name}.pdf"'}
+    return Response(body, media_type="application/pdf", headers=headers)

@@ -53,7 +53,7 @@ def invoice_download(invoice_id: str, request: Request) -> Response:
     with customer(request) as (work, account):
         view = invoices.get_invoice(work, account.id, found)
         body, name = pdf.invoice_pdf(view, locale_of(request, account)), view.invoice.number
-    return _download(body, name)
+    return pdf.pdf_response(body, name)
 
 
 @router.get("/account/credit-notes/{note_id}", response_class=HTMLResponse)
@@ -71,12 +71,7 @@ def credit_note_download(note_id: str, request: Request) -> Response:
     with customer(request) as (work, account):
         note, invoice = invoices.get_credit_note(work, account.id, found)
         body, name = pdf.credit_note_pdf(note, invoice, locale_of(request, account)), note.number
-    return _download(body, name)
-
-
-def _download(body: bytes, name: str) -> Response:
-    headers = {"Content-Disposition": f'attachment; filename="{name}.pdf"'}
-    return Response(body, media_type="application/pdf", headers=headers)
+    return pdf.pdf_response(body, name)
 
 
 def _cards_page(request: Request, errors: dict[str, str], values: dict[str, str]) -> Response:

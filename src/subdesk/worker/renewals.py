@@ -31,7 +31,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -187,15 +187,12 @@ class Asked:
     attempts: list[OpenAttempt]
     answers: list[ChargeAnswer | ChargeFound | None]
     outcomes: Counter[str]
-    claimed: int = 0  # subscriptions claimed, whether or not they needed a charge
 
-    def absorb(self, other: Asked) -> None:
-        self.attempts += other.attempts
-        self.outcomes.update(other.outcomes)
-        self.claimed += other.claimed
-
-    def part(self, start: int, end: int) -> Asked:
-        return Asked(self.attempts[start:end], self.answers[start:end], Counter())
+    def parts(self, size: int) -> Iterator[Asked]:
+        """The attempts and their answers, `size` at a time."""
+        for start in range(0, len(self.attempts), size):
+            end = start + size
+            yield Asked(self.attempts[start:end], self.answers[start:end], Counter())
 
 
 class Processor:
@@ -251,14 +248,21 @@ def _batch(
     part that fails as a whole is redone one subscription at a time (`careful`), so the
     others go through and a broken one is set aside. `careful` given: that way only (the
     tests compare both)."""
-    lock_size = max(1, min(runtime.settings.worker_lock_size, size))
     asked = _step(partial(_claim, database, runtime, size), careful)
     if asked.attempts:
         asked.answers = list(processor.ask(asked.attempts))  # no transaction is open here
-        for start in range(0, len(asked.attempts), lock_size):
-            part = asked.part(start, start + lock_size)
-            asked.outcomes.update(_step(partial(_record, database, runtime, part), careful))
+        asked.outcomes.update(_record_in_parts(database, runtime, asked, careful))
     return asked.outcomes
+
+
+def _record_in_parts(
+    database: Database, runtime: Runtime, asked: Asked, careful: bool | None
+) -> Counter[str]:
+    """Step 3, `worker_lock_size` subscriptions per transaction."""
+    outcomes: Counter[str] = Counter()
+    for part in asked.parts(max(1, runtime.settings.worker_lock_size)):
+        outcomes.update(_step(partial(_record, database, runtime, part), careful))
+    return outcomes
 
 
 T = TypeVar("T")
@@ -295,7 +299,6 @@ def _claim(
             if outcome != CHARGING:  # counted by what its answer does
                 asked.outcomes[outcome] += 1
         claims.write_back(session, claim)
-        asked.claimed = len(claim.rows)
         del held
     return asked
 
@@ -451,10 +454,7 @@ def reconcile_charges(
         if not lost:
             break
         found = Asked(lost, list(processor.find(lost)), Counter())
-        lock_size = max(1, runtime.settings.worker_lock_size)
-        for start in range(0, len(lost), lock_size):
-            part = found.part(start, start + lock_size)
-            outcomes.update(_record(database, runtime, part, careful=True))
+        outcomes.update(_record_in_parts(database, runtime, found, careful=True))
         asked += len(lost)
     return Counter({f"reconciled_{k}": v for k, v in outcomes.items()})
 
