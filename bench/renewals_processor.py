@@ -270,8 +270,8 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         SUBDESK_PORT=str(api_port),
     )
     api = subprocess.Popen(
-        [SUBDESK, "serve", "--no-auto-migrate"], env=env, stdout=logs["api"],
-        stderr=subprocess.STDOUT,
+        [SUBDESK, "serve", "--no-auto-migrate", "--workers", str(args.api_processes)],
+        env=env, stdout=logs["api"], stderr=subprocess.STDOUT,
     )  # fmt: skip
     wait_for(f"http://127.0.0.1:{api_port}/api/v1/plans")
 
@@ -289,6 +289,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         Watched(
             subprocess.Popen(
                 [SUBDESK, "worker", "--once"],
+                preexec_fn=lambda: os.nice(args.worker_nice),  # a batch job yields to the API
                 env=env,
                 cwd=workdir,
                 stdout=(workdir / f"worker-{n}.log").open("w"),
@@ -399,7 +400,8 @@ def report(args: argparse.Namespace, result: dict[str, Any]) -> None:
     rate = result["steady_rate"]
     print(
         f"subscriptions        {result['subscriptions']:,} due, {args.workers} workers, "
-        f"batches of {args.batch_size}"
+        f"batches of {args.batch_size}, nice {args.worker_nice}; "
+        f"{args.api_processes} API process(es)"
     )
     print(f"processor            {args.latency_ms:.0f} ms latency, {args.rate}/s limit")
     print(
@@ -444,6 +446,14 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50, help="concurrent cancelling clients")
     parser.add_argument("--think", type=float, default=2.0, help="seconds between two of one")
     parser.add_argument("--cancels", type=int, default=2000, help="customers who may cancel")
+    parser.add_argument(
+        "--worker-nice", type=int, default=0, help="the workers' CPU niceness (deploy/: 10)"
+    )
+    parser.add_argument("--api-processes", type=int, default=1, help="`subdesk serve --workers`")
+    parser.add_argument(
+        "--worker-nice", type=int, default=0, help="the workers' CPU niceness (deploy/: 10)"
+    )
+    parser.add_argument("--api-processes", type=int, default=1, help="`subdesk serve --workers`")
     parser.add_argument("--keep", action="store_true", help="keep the processes' logs")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="subdesk-pbench-"))

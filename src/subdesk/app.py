@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from subdesk import __version__
 from subdesk.accounts.api import router as accounts_router
 from subdesk.accounts.passwords import limit_hashes_at_once
+from subdesk.after_answer import AfterAnswer
 from subdesk.agent.api import router as agent_api_router
 from subdesk.agent.app import install_agent
 from subdesk.agent.errors import error_page
@@ -106,6 +107,7 @@ def create_app(
     app.add_middleware(RequestHygiene, error_page=error_page, api_prefixes=API_PREFIXES)
     app.add_middleware(BodyLimit)
     app.add_middleware(RequestTelemetry)
+    app.add_middleware(AfterAnswer)  # what waits for the answer is not counted in its time
     app.add_middleware(CheckInFastPath)  # the hot path skips the rest
     app.add_middleware(  # outermost: every answer carries the browser protections
         SecurityHeaders,

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
 from subdesk.channels.partners.cli import partner_commands
 from subdesk.config import Settings
+from subdesk.operator import as_operator, console
 from subdesk.support.cli import staff_commands
 from subdesk.trust.cli import trust_commands
 
 if TYPE_CHECKING:
-    from subdesk.context import Work
     from subdesk.db import Database
 
 app = typer.Typer(
@@ -23,7 +20,6 @@ app = typer.Typer(
     "(SUBDESK_DATABASE_URL selects the database; SQLite in ./var by default).",
     no_args_is_help=True,
 )
-console = Console()
 plans = typer.Typer(help="Look at and change the catalog's plans.", no_args_is_help=True)
 app.add_typer(plans, name="plans")
 keys = typer.Typer(help="Make operator API keys and retail product keys.", no_args_is_help=True)
@@ -38,28 +34,6 @@ app.add_typer(clock, name="clock")
 app.add_typer(trust_commands, name="trust")
 app.add_typer(partner_commands, name="partners")
 app.add_typer(staff_commands, name="staff")
-
-
-@contextmanager
-def _as_operator() -> Iterator[Work]:
-    """One unit of work done by the operator at this terminal; a refusal prints and exits 1."""
-    from subdesk.audit.log import Actor
-    from subdesk.context import Work
-    from subdesk.db import Database
-    from subdesk.errors import SubdeskError
-    from subdesk.runtime import build_runtime
-
-    settings = Settings()
-    database = Database(settings.database_url)
-    try:
-        with database.transaction() as session:
-            runtime = build_runtime(settings, database=database)
-            yield Work(session, runtime, Actor("operator", "cli"))
-    except SubdeskError as error:
-        console.print(f"[red]{error.message}[/red]")
-        raise typer.Exit(1) from None
-    finally:
-        database.dispose()
 
 
 @app.command()
@@ -264,7 +238,7 @@ def set_price(
     """Change a plan's renewal price: new terms for buyers; subscribers get a notice first."""
     from subdesk.catalog.pricing import change_renewal_price
 
-    with _as_operator() as work:
+    with as_operator() as work:
         change_renewal_price(work, code, price, reason)
     console.print(f"{code} now renews at {price} minor units; subscribers are noticed first.")
 
@@ -304,7 +278,7 @@ def generate_keys(
     # The file is complete before the keys count, and gets its name only once they do.
     partial = target.with_name(f".{target.name}.partial")
     try:
-        with _as_operator() as work:
+        with as_operator() as work:
             made = generate_batch(work, plan, count, name)
             with partial.open("w", newline="") as handle:
                 writer = csv.writer(handle)
@@ -327,7 +301,7 @@ def add_webhook(
     """Register an endpoint and print its signing secret (shown once)."""
     from subdesk.notifications.webhooks import add_endpoint
 
-    with _as_operator() as work:
+    with as_operator() as work:
         endpoint, secret = add_endpoint(work, url, event or ["*"])
     console.print(f"Endpoint {endpoint.id}; signing secret (store it now): [bold]{secret}[/bold]")
 
@@ -367,7 +341,7 @@ def redeliver_webhook(delivery_id: str = typer.Argument(..., help="The delivery'
     except ValueError:
         console.print("[red]That is not a delivery id.[/red]")
         raise typer.Exit(1) from None
-    with _as_operator() as work:
+    with as_operator() as work:
         redeliver(work, found)
     console.print("Queued for redelivery.")
 

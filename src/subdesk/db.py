@@ -7,13 +7,15 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, DateTime, Engine, create_engine, event
 from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -83,6 +85,7 @@ def append_row(session: Session, model: type[Any], row: dict[str, Any]) -> None:
     session.info.setdefault(_APPENDED, {}).setdefault(model, []).append(row)
 
 
+T = TypeVar("T")
 _APPENDED = "subdesk.appended_rows"
 _AFTER_COMMIT = "subdesk.after_commit"
 log = logging.getLogger("subdesk.db")
@@ -94,6 +97,50 @@ def after_commit(session: Session, call: Callable[[Database], object]) -> None:
     back, `call` never runs; if `call` fails or the process dies first, the intent is
     still there for the worker to finish."""
     session.info.setdefault(_AFTER_COMMIT, []).append(call)
+
+
+def after_answer(session: Session) -> None:
+    """Let this unit's `after_commit` calls wait until the request has been answered, when
+    it is one (`AfterAnswer`): for an answer that does not depend on them, such as a
+    cancellation whose refund, already written as pending, the processor makes afterwards.
+    Anywhere else (worker, CLI, a service called directly) they run at the commit."""
+    session.info[_AFTER_ANSWER] = True
+
+
+_AFTER_ANSWER = "subdesk.after_answer"
+_ANSWERING: ContextVar[list[Callable[[], object]] | None] = ContextVar(
+    "subdesk_after_answer", default=None
+)
+
+
+@contextmanager
+def answering() -> Iterator[list[Callable[[], object]]]:
+    """While a request is being answered: collects the calls its units of work left for
+    after the answer (see `after_answer`); the caller runs them, each with `run_logged`."""
+    calls: list[Callable[[], object]] = []
+    token = _ANSWERING.set(calls)
+    try:
+        yield calls
+    finally:
+        _ANSWERING.reset(token)
+
+
+def run_logged(call: Callable[[], object]) -> None:
+    try:
+        call()
+    except Exception:  # the committed intent stays; the worker finishes it
+        log.exception("a call after commit failed; the worker will finish it")
+
+
+def after_race(first: Callable[[], T], then: Callable[[], T]) -> T:
+    """Run `first`, a whole unit of work; if it lost a race to insert a unique row (the same
+    idempotency key, store subscription or partner id) that a parallel unit committed
+    meanwhile, run `then`: the same unit once more, which now finds the row, or a replay of
+    the other unit's answer."""
+    try:
+        return first()
+    except IntegrityError:
+        return then()
 
 
 def transaction_state(session: Session, name: str) -> dict[Any, Any]:
@@ -144,9 +191,6 @@ def savepoint(session: Session) -> Iterator[None]:
         del session.info.get(_AFTER_COMMIT, [])[queued:]  # calls for what was undone
         session.info[_STATE] = state
         raise
-
-
-T = TypeVar("T")
 
 
 class KeptConnections:
@@ -234,11 +278,12 @@ class Database:
             with session.begin():
                 yield session
             calls: list[Callable[[Database], object]] = session.info.pop(_AFTER_COMMIT, [])
+            answering = _ANSWERING.get() if session.info.pop(_AFTER_ANSWER, False) else None
         for call in calls:
-            try:
-                call(self)
-            except Exception:  # the committed intent stays; the worker finishes it
-                log.exception("a call after commit failed; the worker will finish it")
+            if answering is not None:
+                answering.append(partial(call, self))
+            else:
+                run_logged(partial(call, self))
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

@@ -23,7 +23,7 @@ from subdesk.audit.log import SYSTEM, Actor
 from subdesk.context import Runtime, Work
 from subdesk.db import Database
 from subdesk.errors import InvalidRequest, NotAuthenticated, NotFound
-from subdesk.models import Account, IdempotencyRecord
+from subdesk.models import Account
 from subdesk.operations.logging import note_actor
 
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/auth/token")
@@ -170,17 +170,7 @@ def _run(
                 return JSONResponse(stored[1], status_code=stored[0])
         body = jsonable_encoder(handler(work, account))
         if key is not None:
-            session.add(
-                IdempotencyRecord(
-                    scope=account_scope,
-                    key=key,
-                    request_hash=fingerprint,
-                    status_code=status,
-                    response=body,
-                    created_at=work.now,
-                )
-            )
-            session.flush()
+            idempotency.remember(session, account_scope, key, fingerprint, (status, body), work.now)
     return JSONResponse(body, status_code=status)
 
 

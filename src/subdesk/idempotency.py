@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -35,3 +36,26 @@ def replay(
             field="Idempotency-Key",
         )
     return record.status_code, record.response
+
+
+def remember(
+    session: Session,
+    scope: str,
+    key: str,
+    fingerprint: str,
+    answer: tuple[int, Any],
+    now: datetime,
+) -> None:
+    """Store the answer (status, JSON body) to (scope, key) in this unit of work; a request
+    that races it with the same key fails at the flush and is answered by `replay`."""
+    status_code, response = answer
+    record = IdempotencyRecord(
+        scope=scope,
+        key=key,
+        request_hash=fingerprint,
+        status_code=status_code,
+        response=response,
+        created_at=now,
+    )
+    session.add(record)
+    session.flush()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from subdesk.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from subdesk.accounts.rules import (
+    MAX_LENGTH,
+    MIN_LENGTH,
     check_password,
     normalise_country,
     normalise_locale,

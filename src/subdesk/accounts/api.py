@@ -32,7 +32,6 @@ from subdesk.http import (
     public,
     work_of,
 )
-from subdesk.models import IdempotencyRecord
 from subdesk.schemas import ERRORS
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"], responses=ERRORS)
@@ -133,14 +132,5 @@ def close(
         answer = jsonable_encoder(
             AccountClosedOut(cancellations=close_account(work, account, reason))
         )
-        session.add(
-            IdempotencyRecord(
-                scope=scope,
-                key=key,
-                request_hash=fingerprint,
-                status_code=200,
-                response=answer,
-                created_at=work.now,
-            )
-        )
+        idempotency.remember(session, scope, key, fingerprint, (200, answer), work.now)
     return JSONResponse(answer)

@@ -15,9 +15,6 @@ from argon2.exceptions import InvalidHashError, VerificationError
 _hasher = PasswordHasher()
 _slots = threading.BoundedSemaphore(4)
 
-MIN_LENGTH = 10
-MAX_LENGTH = 256
-
 
 def limit_hashes_at_once(count: int) -> None:
     """How many Argon2 computations this process runs at once (the rest wait their turn)."""

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 
 import pycountry
 
-from subdesk.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from subdesk.billing.tax.table import TAX_INCLUSIVE_COUNTRIES, TAXED_BY_SUBDIVISION
 from subdesk.billing.tax.vat_ids import normalise_vat_id
 from subdesk.errors import InvalidRequest
 
 SUPPORTED_LOCALES = ("en", "de")
+MIN_LENGTH = 10  # of a password, in characters
+MAX_LENGTH = 256
 
 
 def check_password(password: str) -> None:

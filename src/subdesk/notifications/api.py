@@ -8,7 +8,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from subdesk.context import Work
 from subdesk.http import Bearer, as_operator, parse_uuid
@@ -64,14 +63,8 @@ def list_deliveries(
     request: Request, bearer: Bearer, status: str | None = None, limit: int = 100
 ) -> object:
     def handler(work: Work) -> list[DeliveryOut]:
-        query = (
-            select(WebhookDelivery)
-            .order_by(WebhookDelivery.created_at.desc())
-            .limit(min(limit, 500))
-        )
-        if status:
-            query = query.where(WebhookDelivery.status == status)
-        return [DeliveryOut.of(row) for row in work.session.scalars(query)]
+        rows = webhooks.recent_deliveries(work, status or None, min(limit, 500))
+        return [DeliveryOut.of(row) for row in rows]
 
     return as_operator(request, bearer, handler)
 

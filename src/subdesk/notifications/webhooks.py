@@ -105,6 +105,14 @@ def _active_endpoints(work: Work) -> list[WebhookEndpoint]:
     return cached
 
 
+def recent_deliveries(work: Work, status: str | None, limit: int) -> list[WebhookDelivery]:
+    """The newest deliveries first, of one status if given."""
+    query = select(WebhookDelivery).order_by(WebhookDelivery.created_at.desc()).limit(limit)
+    if status is not None:
+        query = query.where(WebhookDelivery.status == status)
+    return list(work.session.scalars(query))
+
+
 def redeliver(work: Work, delivery_id: uuid.UUID) -> WebhookDelivery:
     delivery = work.session.get(WebhookDelivery, delivery_id, with_for_update=True)
     if delivery is None:

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from subdesk import idempotency
 from subdesk.catalog.service import list_offers, plan_of
 from subdesk.context import Work
+from subdesk.db import after_answer
 from subdesk.errors import InvalidRequest
 from subdesk.fields import FormText
 from subdesk.http import database_of, parse_uuid, runtime_of
@@ -81,10 +82,12 @@ def cancel(
     except ValueError:
         raise InvalidRequest("Choose how to cancel.", field="when") from None
     with customer(request, writes=True) as (work, account):
-        done, addons = bundles.cancel_with_addons(
+        after_answer(work.session)  # the confirmation page follows; the refund, right after
+        done = bundles.cancel_with_addons(
             work, account.id, sid, choice, reason.strip()[:500] or None, include_addons == "on"
         )
-        public_id, also = done.public_id, ",".join(a.public_id for a in addons)
+        public_id = done.cancellation.public_id
+        also = ",".join(a.public_id for a in done.addons)
     return redirect(f"/account/cancellations/{public_id}" + (f"?with={also}" if also else ""))
 
 

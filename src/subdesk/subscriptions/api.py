@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 
 from subdesk import idempotency
 from subdesk.context import Work
+from subdesk.db import after_answer
 from subdesk.http import (
     Bearer,
     IdempotencyKey,
@@ -21,7 +22,7 @@ from subdesk.http import (
     parse_uuid,
     runtime_of,
 )
-from subdesk.models import Account, Cancellation
+from subdesk.models import Account, Cancellation, Subscription
 from subdesk.receipts import verify_receipt
 from subdesk.schemas import ERRORS
 from subdesk.subscriptions import (
@@ -188,18 +189,25 @@ def cancel(
     sid = parse_uuid(subscription_id, "subscription_id")
 
     def handler(work: Work, account: Account) -> CancellationOut:
-        done, addons = bundles.cancel_with_addons(
+        after_answer(work.session)  # the answer shows no refund's outcome: it need not wait
+        done = bundles.cancel_with_addons(
             work, account.id, sid, body.when, body.reason, body.include_addons
         )
-        return _described(work, done, [_described(work, addon) for addon in addons])
+        addons = [_described(work, addon) for addon in done.addons]
+        return _described(work, done.cancellation, addons, subscription=done.subscription)
 
     return as_customer(request, bearer, handler, idempotency_key=key, payload=body.model_dump())
 
 
 def _described(
-    work: Work, done: Cancellation, addons: list[CancellationOut] | None = None
+    work: Work,
+    done: Cancellation,
+    addons: list[CancellationOut] | None = None,
+    *,
+    subscription: Subscription | None = None,
 ) -> CancellationOut:
-    subscription = repository.get_owned(work.session, done.account_id, done.subscription_id)
+    if subscription is None:
+        subscription = repository.get_owned(work.session, done.account_id, done.subscription_id)
     services = bundles.services_ending(work, subscription, done.effective_at)
     return CancellationOut.of(done, services, addons or [])
 

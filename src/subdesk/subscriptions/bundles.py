@@ -16,7 +16,8 @@ from subdesk.errors import Conflict
 from subdesk.models import Cancellation, Plan, Product, Subscription
 from subdesk.subscriptions import addons, repository
 from subdesk.subscriptions.addon_rules import main_renews
-from subdesk.subscriptions.cancellation import When, cancel
+from subdesk.subscriptions.cancellation import When, addon_cancellations, cancel, cancel_locked
+from subdesk.subscriptions.channels import refuse_if_billed_elsewhere
 from subdesk.subscriptions.rules import LIVE, Status
 
 
@@ -84,6 +85,15 @@ def services_ending(work: Work, subscription: Subscription, ends_at: datetime) -
     return [ServiceEnd(service.name, ends_at) for service in plan.product.services]
 
 
+@dataclass(frozen=True, slots=True)
+class Canceled:
+    """A customer's cancellation, its subscription, and the add-on cancellations it made."""
+
+    cancellation: Cancellation
+    subscription: Subscription
+    addons: list[Cancellation]
+
+
 def cancel_with_addons(
     work: Work,
     account_id: uuid.UUID,
@@ -91,14 +101,16 @@ def cancel_with_addons(
     when: When,
     reason: str | None,
     include_addons: bool,
-) -> tuple[Cancellation, list[Cancellation]]:
+) -> Canceled:
     """Cancel a subscription, which ends its own add-ons with it, and, if asked, every other
     add-on of the account too (on the same terms, each under its own refund rules)."""
-    done = cancel(work, account_id, subscription_id, when, reason)
-    ended = repository.addon_cancellations(work.session, done.id)
-    subscription = work.session.get(Subscription, done.subscription_id)
-    if not include_addons or subscription is None or is_addon(work, subscription):
-        return done, ended
+    subscription = repository.get_owned(work.session, account_id, subscription_id, lock=True)
+    refuse_if_billed_elsewhere(subscription.channel)
+    done = cancel_locked(work, subscription, when, reason)
+    ended = addon_cancellations(work, done)
+    if not include_addons or is_addon(work, subscription):
+        return Canceled(done, subscription, ended)
     ending = {c.subscription_id for c in ended}
     others = [a for a in live_addons(work, account_id) if a.id not in ending]
-    return done, ended + [cancel(work, account_id, a.id, when, reason) for a in others]
+    also = [cancel(work, account_id, a.id, when, reason) for a in others]
+    return Canceled(done, subscription, ended + also)

@@ -129,8 +129,20 @@ def _preview(
     withdrawal: bool = False,
     ends_by: datetime | None = None,
 ) -> Preview:
-    plan = plan_of(work, subscription.plan_id)
     existing = repository.confirmed_cancellation(work.session, subscription.id)
+    return _preview_of(work, subscription, existing, withdrawal=withdrawal, ends_by=ends_by)
+
+
+def _preview_of(
+    work: Work,
+    subscription: Subscription,
+    existing: Cancellation | None,
+    *,
+    withdrawal: bool = False,
+    ends_by: datetime | None = None,
+) -> Preview:
+    """`_preview`, given the subscription's confirmed cancellation (or None) already read."""
+    plan = plan_of(work, subscription.plan_id)
     if subscription.status in FINAL:
         return Preview(subscription, plan, (), existing)
     period_end = Choice(
@@ -230,7 +242,7 @@ def cancel_locked(
     if existing is not None and _repeated(existing, when, with_main):
         return existing
     ends_by = with_main.ends_by if with_main else None
-    view = _preview(work, subscription, withdrawal=withdrawal, ends_by=ends_by)
+    view = _preview_of(work, subscription, existing, withdrawal=withdrawal, ends_by=ends_by)
     choice = next(c for c in view.choices if c.when is when)
     before = snapshot(subscription)
     cancellation = _new_cancellation(work, subscription, choice, reason)
@@ -242,8 +254,23 @@ def cancel_locked(
     _refund(work, subscription, view.plan, cancellation, choice, key)
     _confirm(work, subscription, view.plan, cancellation, before)
     if with_main is None:
-        end_addons(work, subscription, key, cancellation=cancellation, withdrawal=withdrawal)
+        ended = end_addons(
+            work, subscription, key, cancellation=cancellation, withdrawal=withdrawal
+        )
+        work.cache[(_ADDONS_ENDED, cancellation.id)] = ended
     return cancellation
+
+
+_ADDONS_ENDED = "addon_cancellations"
+
+
+def addon_cancellations(work: Work, cancellation: Cancellation) -> list[Cancellation]:
+    """The add-on cancellations that `cancellation` made, in the order the repository lists
+    them; no query for one made in this unit of work."""
+    made = work.cache.get((_ADDONS_ENDED, cancellation.id))
+    if not isinstance(made, list):
+        return repository.addon_cancellations(work.session, cancellation.id)
+    return sorted(made, key=lambda c: (c.requested_at, c.public_id))
 
 
 def _confirm(

@@ -41,7 +41,7 @@ from subdesk.billing.payment_methods import get_method
 from subdesk.context import Runtime, Work
 from subdesk.db import Database, savepoint
 from subdesk.errors import Conflict, PaymentFailed, SubdeskError
-from subdesk.models import IdempotencyRecord, PaymentAttempt, Subscription
+from subdesk.models import PaymentAttempt, Subscription
 from subdesk.money import Money
 from subdesk.subscriptions import lifecycle, purchase, queries
 from subdesk.subscriptions.duplicate_purchases import DuplicatePurchase
@@ -381,17 +381,7 @@ def _refusal(answer: ChargeAnswer | ChargeFound | None) -> SubdeskError:
 
 
 def _remember(work: Work, order: Order, answer: Answer) -> Answer:
-    work.session.add(
-        IdempotencyRecord(
-            scope=order.scope,
-            key=order.key,
-            request_hash=order.fingerprint,
-            status_code=answer[0],
-            response=answer[1],
-            created_at=work.now,
-        )
-    )
-    work.session.flush()
+    idempotency.remember(work.session, order.scope, order.key, order.fingerprint, answer, work.now)
     return answer
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import typer
-from rich.console import Console
 from rich.table import Table
+
+from subdesk.operator import as_operator, console
 
 staff_commands = typer.Typer(
     help="Support console staff: agents, supervisors and admins, with TOTP two-factor sign-in.",
     no_args_is_help=True,
 )
-console = Console()
 
 
 @staff_commands.command("add")
@@ -23,13 +23,12 @@ def add(
     ),
 ) -> None:
     """Enrol a staff member; prints the TOTP URI for their authenticator app (shown once)."""
-    from subdesk.cli import _as_operator
     from subdesk.support.staff import add_staff
 
     password = None
     if ask_password:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with _as_operator() as work:
+    with as_operator() as work:
         enrolment = add_staff(work, email, name, role, password)
     console.print(f"[green]{enrolment.staff.email}[/green] added as {enrolment.staff.role}.")
     console.print("Add this to their authenticator app (shown once):")
@@ -42,11 +41,10 @@ def add(
 @staff_commands.command("list")
 def list_staff() -> None:
     """Every staff member with role and status (never a secret)."""
-    from subdesk.cli import _as_operator
     from subdesk.support.staff import list_staff as everyone
 
     table = Table("email", "name", "role", "status", "since")
-    with _as_operator() as work:
+    with as_operator() as work:
         for person in everyone(work):
             since = f"{person.created_at:%Y-%m-%d}"
             table.add_row(person.email, person.name, person.role, person.status, since)
@@ -59,12 +57,11 @@ def disable(
     reason: str = typer.Option("disabled by an operator", "--reason", help="Why, for the log."),
 ) -> None:
     """Stop someone signing in; their open sessions end at once."""
-    from subdesk.cli import _as_operator
     from subdesk.errors import NotFound
     from subdesk.support.staff import disable as disable_staff
     from subdesk.support.staff import find
 
-    with _as_operator() as work:
+    with as_operator() as work:
         person = find(work, email)
         if person is None:
             raise NotFound("No staff member has this email.")

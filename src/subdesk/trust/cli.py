@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from subdesk.operator import as_operator, console
+
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
@@ -24,9 +26,8 @@ REASON = typer.Option(..., "--reason", help="Why (audited).")
 
 @contextmanager
 def _operator() -> Iterator[Work]:
-    from subdesk.cli import _as_operator
 
-    with _as_operator() as work:
+    with as_operator() as work:
         yield work
 
 
@@ -44,7 +45,6 @@ def _reading() -> Iterator[Session]:
 
 
 def _say(text: str) -> None:
-    from subdesk.cli import console
 
     console.print(text)
 
@@ -195,6 +195,5 @@ def check(
 
 
 def _say_table(table: object) -> None:
-    from subdesk.cli import console
 
     console.print(table)

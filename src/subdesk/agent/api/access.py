@@ -5,19 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.exc import IntegrityError
 
 from subdesk import idempotency
 from subdesk.context import Work
+from subdesk.db import after_race
 from subdesk.errors import InvalidRequest, NotAuthenticated
 from subdesk.http import checked_key, database_of, work_of
-from subdesk.models import IdempotencyRecord, StaffMember
+from subdesk.models import StaffMember
 from subdesk.schemas import ERRORS, ErrorBody
 from subdesk.support import staff_tokens
 from subdesk.support.staff import actor_of
@@ -69,18 +70,19 @@ def as_staff(
     (kept per staff member and path)."""
     key = checked_key(idempotency_key)
     fingerprint = idempotency.request_fingerprint(payload)
-    try:
-        return _run(request, bearer, handler, status, key, fingerprint)
-    except IntegrityError:
-        if key is None:
-            raise
-        # A parallel request with the same key committed first: answer as it did.
+    run = partial(_run, request, bearer, handler, status, key, fingerprint)
+    if key is None:
+        return run()
+
+    def replayed() -> JSONResponse:  # a parallel request with the key committed first
         answer = stored_answer(request, bearer, idempotency_key, payload)
         if answer is None:
             raise InvalidRequest(
                 "The request could not be completed; try again.", code="retry"
             ) from None
         return answer
+
+    return after_race(run, replayed)
 
 
 def stored_answer(
@@ -120,15 +122,5 @@ def _run(
                 return JSONResponse(stored[1], status_code=stored[0])
         body = jsonable_encoder(handler(work, member))
         if key is not None:
-            work.session.add(
-                IdempotencyRecord(
-                    scope=scope,
-                    key=key,
-                    request_hash=fingerprint,
-                    status_code=status,
-                    response=body,
-                    created_at=work.now,
-                )
-            )
-            work.session.flush()
+            idempotency.remember(work.session, scope, key, fingerprint, (status, body), work.now)
     return JSONResponse(body, status_code=status)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
 
 from subdesk.audit.log import Actor
 from subdesk.channels.partners import service
@@ -17,6 +17,7 @@ from subdesk.channels.partners.keys import partner_for_key
 from subdesk.channels.partners.rules import Command
 from subdesk.channels.partners.schemas import PartnerSubscriptionOut, ProvisionIn
 from subdesk.context import Work
+from subdesk.db import after_race
 from subdesk.errors import NotAuthenticated
 from subdesk.http import (
     Bearer,
@@ -42,11 +43,9 @@ def as_partner(request: Request, bearer: Bearer, handler: PartnerHandler) -> JSO
     """Authenticate the partner's key and run `handler` in one transaction."""
     if bearer is None:
         raise NotAuthenticated("Send the partner API key: Authorization: Bearer <key>.")
-    try:
-        return _run(request, bearer.credentials, handler)
-    except IntegrityError:
-        # The same external_id was provisioned in parallel and committed first: answer as now.
-        return _run(request, bearer.credentials, handler)
+    # The same external_id provisioned in parallel and committed first: answer as it is now.
+    run = partial(_run, request, bearer.credentials, handler)
+    return after_race(run, run)
 
 
 def _run(request: Request, key: str, handler: PartnerHandler) -> JSONResponse:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from functools import lru_cache
 
@@ -10,7 +9,6 @@ from cryptography import x509
 from fastapi import APIRouter, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
 
 from subdesk.audit.log import Actor
 from subdesk.channels.stores import apple, google, jws, service
@@ -23,6 +21,7 @@ from subdesk.channels.stores.schemas import (
     GooglePurchaseOut,
 )
 from subdesk.context import Work
+from subdesk.db import after_race
 from subdesk.http import Bearer, as_customer, database_of, runtime_of
 from subdesk.models import Account
 from subdesk.schemas import ERRORS
@@ -80,16 +79,9 @@ def _apply(request: Request, actor: Actor, notice: StoreNotice) -> JSONResponse:
             work = Work(session, runtime_of(request), actor)
             return AcknowledgedOut(outcome=service.handle(work, notice).outcome)
 
-    return JSONResponse(jsonable_encoder(_once_more_on_race(run)))
-
-
-def _once_more_on_race(run: Callable[[], AcknowledgedOut]) -> AcknowledgedOut:
-    try:
-        return run()
-    except IntegrityError:
-        # The first notifications of one store subscription raced to create it; the row
-        # exists now and its lock puts this one after the other.
-        return run()
+    # The first notifications of one store subscription may race to create it; the row
+    # exists then, and its lock puts the second after the first.
+    return JSONResponse(jsonable_encoder(after_race(run, run)))
 
 
 @lru_cache(maxsize=8)
