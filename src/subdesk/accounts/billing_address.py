@@ -7,7 +7,7 @@ from dataclasses import asdict
 from typing import Any
 
 from subdesk.accounts.rules import BillingAddressFields, checked_billing_address
-from subdesk.audit.log import record
+from subdesk.audit.log import audit
 from subdesk.context import Work
 from subdesk.errors import NotFound
 from subdesk.models import BillingAddress
@@ -46,15 +46,13 @@ def set_billing_address(
             setattr(address, name, checked[name])
     address.updated_at = work.now
     work.session.flush()
-    record(
-        work.session,
-        actor=work.actor,
+    audit(
+        work,
         action="billing_address.set",
         entity=("billing_address", account_id),
         account_id=account_id,
         before=_codes(before) if before else None,
         after={**_codes(checked), "changed": changed},
-        now=work.now,
     )
     return address
 
@@ -65,15 +63,13 @@ def erase_billing_address(work: Work, account_id: uuid.UUID) -> None:
     if address is None:
         return
     work.session.delete(address)
-    record(
-        work.session,
-        actor=work.actor,
+    audit(
+        work,
         action="billing_address.erased",
         entity=("billing_address", account_id),
         account_id=account_id,
         before=_codes(_fields(address)),
         after=None,
-        now=work.now,
     )
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from subdesk.accounts.billing_address import erase_billing_address
 from subdesk.accounts.service import revoke_all_tokens
-from subdesk.audit.log import record
+from subdesk.audit.log import audit
 from subdesk.context import Work
 from subdesk.errors import Conflict
 from subdesk.models import Account, PaymentMethod
@@ -34,16 +34,14 @@ def close_account(work: Work, account: Account, reason: str | None) -> list[str]
     account.name = None
     account.password_hash = None
     account.closed_at = work.now
-    record(
-        work.session,
-        actor=work.actor,
+    audit(
+        work,
         action="account.closed",
         entity=("account", account.id),
         account_id=account.id,
         before={"closed": False},
         after={"closed": True, "personal_data": "erased", "cancellations": cancellations},
         reason=reason,
-        now=work.now,
     )
     return cancellations
 

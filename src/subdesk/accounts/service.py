@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from subdesk.accounts import rules
 from subdesk.accounts.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
-from subdesk.audit.log import Actor, record
+from subdesk.audit.log import Actor, audit, record
 from subdesk.context import Work
 from subdesk.errors import NotAuthenticated
 from subdesk.models import Account, ApiToken
@@ -147,13 +147,11 @@ def invited_account(
     )
     work.session.add(account)
     work.session.flush()
-    record(
-        work.session,
-        actor=work.actor,
+    audit(
+        work,
         action="account.created",
         entity=("account", account.id),
         account_id=account.id,
         after={"country": account.country, "locale": account.locale, "invited": True},
-        now=work.now,
     )
     return account

@@ -5,13 +5,16 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from subdesk.db import append_row
 from subdesk.models import AuditEvent
+
+if TYPE_CHECKING:
+    from subdesk.context import Work
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +59,32 @@ def record(
         reason=reason,
     )
     append_row(session, AuditEvent, event)
+
+
+def audit(
+    work: Work,
+    *,
+    action: str,
+    entity: tuple[str, Any],
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    account_id: uuid.UUID | None = None,
+    subscription_id: uuid.UUID | None = None,
+    reason: str | None = None,
+) -> None:
+    """`record` for the unit of work's own actor, at its time."""
+    record(
+        work.session,
+        actor=work.actor,
+        action=action,
+        entity=entity,
+        now=work.now,
+        before=before,
+        after=after,
+        account_id=account_id,
+        subscription_id=subscription_id,
+        reason=reason,
+    )
 
 
 def subscription_history(session: Session, subscription_id: uuid.UUID) -> list[AuditEvent]:

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from subdesk.audit.log import record
+from subdesk.audit.log import audit
 from subdesk.context import Work
 from subdesk.models import Dispute, Payment
 from subdesk.money import Money
@@ -109,9 +109,8 @@ def _audit(
     work: Work, dispute: Dispute, payment: Payment, held_before: int | None, status: str
 ) -> None:
     money = Money(dispute.amount_minor, dispute.currency)
-    record(
-        work.session,
-        actor=work.actor,
+    audit(
+        work,
         action=f"dispute.{'opened' if held_before is None and status == 'open' else status}",
         entity=("dispute", dispute.id),
         account_id=payment.account_id,
@@ -119,7 +118,6 @@ def _audit(
         before=None if held_before is None else {"held": held_before},
         after={"status": status, "held": dispute.counted_minor, **money.as_dict()},
         reason=dispute.reason,
-        now=work.now,
     )
     data = {
         "dispute_id": str(dispute.id),

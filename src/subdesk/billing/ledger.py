@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from subdesk.audit.log import record
+from subdesk.audit.log import audit
 from subdesk.billing import documents, invoices, refund_attempts
 from subdesk.billing.gateway import Charge
 from subdesk.billing.tax import charge as tax
@@ -121,13 +121,11 @@ def record_charge(
         period_start=request.period_start,
         period_end=request.period_end,
     )
-    record(
-        work.session,
-        actor=work.actor,
+    audit(
+        work,
         action="payment.captured",
         entity=("payment", captured.payment_id),
         after={"kind": request.kind, **money, "invoice": captured.invoice_number},
-        now=work.now,
         account_id=subscription.account_id,
         subscription_id=subscription.id,
     )

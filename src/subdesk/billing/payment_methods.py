@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy import select
 
-from subdesk.audit.log import record
+from subdesk.audit.log import audit
 from subdesk.billing.card_input import card_number
 from subdesk.billing.gateway import CardToken, PaymentGateway
 from subdesk.context import Work
@@ -45,14 +45,12 @@ def save_card(work: Work, account_id: uuid.UUID, card: CardToken) -> PaymentMeth
     )
     work.session.add(method)
     work.session.flush()
-    record(
-        work.session,
-        actor=work.actor,
+    audit(
+        work,
         action="payment_method.added",
         entity=("payment_method", method.id),
         account_id=account_id,
         after={"brand": card.brand, "last4": card.last4, "country": card.country},
-        now=work.now,
     )
     return method
 
@@ -90,13 +88,11 @@ def remove_method(work: Work, account_id: uuid.UUID, method_id: uuid.UUID) -> No
             field="payment_method_id",
         )
     method.removed_at = work.now
-    record(
-        work.session,
-        actor=work.actor,
+    audit(
+        work,
         action="payment_method.removed",
         entity=("payment_method", method.id),
         account_id=account_id,
         before={"removed": False},
         after={"removed": True},
-        now=work.now,
     )

@@ -20,7 +20,7 @@ from functools import partial
 from sqlalchemy import Table, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from subdesk.audit.log import SYSTEM, record
+from subdesk.audit.log import SYSTEM, audit, record
 from subdesk.billing import invoices
 from subdesk.billing.gateway import GatewayUnavailable, PaymentFailed, RefundReceipt
 from subdesk.context import Runtime, Work
@@ -194,16 +194,14 @@ def refund_failed(
 def _audit(
     work: Work, row: Refund, action: str, after: dict[str, object], before: str = "pending"
 ) -> None:
-    record(
-        work.session,
-        actor=work.actor,
+    audit(
+        work,
         action=action,
         entity=("refund", row.id),
         account_id=row.account_id,
         subscription_id=row.subscription_id,
         before={"status": before},
         after=after,
-        now=work.now,
     )
 
 

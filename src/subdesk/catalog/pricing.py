@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from subdesk.audit.log import record
+from subdesk.audit.log import audit
 from subdesk.catalog.disclosures import disclosure_text
 from subdesk.catalog.service import current_disclosure
 from subdesk.context import Work
@@ -33,15 +33,13 @@ def change_renewal_price(work: Work, plan_code: str, new_price: int, reason: str
         .where(Subscription.plan_id == plan.id, Subscription.status.in_([s.value for s in LIVE]))
         .values(next_notice_at=work.now)
     )
-    record(
-        work.session,
-        actor=work.actor,
+    audit(
+        work,
         action="plan.price_changed",
         entity=("plan", plan.id),
         before=before,
         after={"renewal_price": new_price, "disclosure_version": version},
         reason=reason,
-        now=work.now,
     )
     return plan
 

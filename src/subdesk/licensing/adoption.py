@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from subdesk.audit.log import record
+from subdesk.audit.log import audit
 from subdesk.context import Work
 from subdesk.models import Device, Subscription
 from subdesk.subscriptions.rules import FINAL
@@ -33,9 +33,8 @@ def adopt_devices(work: Work, subscription: Subscription, seats: int) -> int:
         before = {"subscription_id": str(device.subscription_id)}
         device.subscription_id = subscription.id
         moved.add(device.fingerprint)
-        record(
-            work.session,
-            actor=work.actor,
+        audit(
+            work,
             action="device.moved",
             entity=("device", device.id),
             account_id=subscription.account_id,
@@ -43,7 +42,6 @@ def adopt_devices(work: Work, subscription: Subscription, seats: int) -> int:
             before=before,
             after={"subscription_id": str(subscription.id)},
             reason="kept when buying again",
-            now=work.now,
         )
     return len(moved)
 
@@ -70,9 +68,8 @@ def move_devices(work: Work, source: Subscription, target: Subscription, seats: 
             continue
         device.subscription_id = target.id
         moved += 1
-        record(
-            work.session,
-            actor=work.actor,
+        audit(
+            work,
             action="device.moved",
             entity=("device", device.id),
             account_id=target.account_id,
@@ -80,6 +77,5 @@ def move_devices(work: Work, source: Subscription, target: Subscription, seats: 
             before={"subscription_id": str(source.id)},
             after={"subscription_id": str(target.id)},
             reason="its subscription was a duplicate purchase",
-            now=work.now,
         )
     return moved

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from subdesk.audit.log import record
+from subdesk.audit.log import audit
 from subdesk.catalog.service import plan_of
 from subdesk.context import Work
 from subdesk.errors import Conflict, InvalidRequest, NotFound
@@ -74,16 +74,14 @@ def activate(
         work.session.add(device)
     device.name, device.platform, device.status = name, platform, "active"
     device.token_hash, device.last_seen_at, device.removed_at = token_digest(token), work.now, None
-    record(
-        work.session,
-        actor=work.actor,
+    audit(
+        work,
         action="device.activated",
         entity=("device", device.id),
         account_id=account_id,
         subscription_id=subscription.id,
         before=before,
         after={"status": "active", "platform": platform},
-        now=work.now,
     )
     return device, token
 
@@ -130,16 +128,14 @@ def rename(work: Work, account_id: uuid.UUID, device_id: uuid.UUID, name: str) -
     device = get_owned(work, account_id, device_id)
     before = {"name": device.name}
     device.name = name
-    record(
-        work.session,
-        actor=work.actor,
+    audit(
+        work,
         action="device.renamed",
         entity=("device", device.id),
         account_id=account_id,
         subscription_id=device.subscription_id,
         before=before,
         after={"name": name},
-        now=work.now,
     )
     return device
 
@@ -150,9 +146,8 @@ def remove(work: Work, device: Device, reason: str | None = None, *, culled: boo
     A release by the customer or the app counts toward the transfer limit; a cull does not.
     """
     device.status, device.removed_at = "removed", work.now
-    record(
-        work.session,
-        actor=work.actor,
+    audit(
+        work,
         action="device.culled" if culled else RELEASED,
         entity=("device", device.id),
         account_id=device.account_id,
@@ -160,7 +155,6 @@ def remove(work: Work, device: Device, reason: str | None = None, *, culled: boo
         before={"status": "active"},
         after={"status": "removed"},
         reason=reason,
-        now=work.now,
     )
 
 

@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy import select
 
-from subdesk.audit.log import record
+from subdesk.audit.log import audit
 from subdesk.catalog.service import plan_of
 from subdesk.context import Work
 from subdesk.db import append_row
@@ -39,13 +39,11 @@ def generate_batch(work: Work, plan_code: str, count: int, batch: str) -> list[s
             created_at=work.now,
         )
         append_row(work.session, RetailKey, row)
-    record(
-        work.session,
-        actor=work.actor,
+    audit(
+        work,
         action="retail_keys.generated",
         entity=("plan", plan.id),
         after={"batch": batch, "count": count},
-        now=work.now,
     )
     return keys
 
@@ -75,16 +73,14 @@ def redeem(work: Work, account_id: uuid.UUID, key: str) -> Subscription:
     work.session.add(subscription)
     work.session.flush()  # the subscription exists before the key points at it
     row.redeemed_at, row.account_id, row.subscription_id = work.now, account_id, subscription.id
-    record(
-        work.session,
-        actor=work.actor,
+    audit(
+        work,
         action="subscription.created",
         entity=("subscription", subscription.id),
         account_id=account_id,
         subscription_id=subscription.id,
         after={**snapshot(subscription), "channel": "retail"},
         reason="retail key redeemed",
-        now=work.now,
     )
     return subscription
 
@@ -134,9 +130,8 @@ def _extend(work: Work, subscription: Subscription, plan: Plan) -> None:
     if subscription.access_ends_at is not None:
         subscription.access_ends_at = end
     subscription.updated_at = work.now
-    record(
-        work.session,
-        actor=work.actor,
+    audit(
+        work,
         action="subscription.extended",
         entity=("subscription", subscription.id),
         account_id=subscription.account_id,
@@ -144,5 +139,4 @@ def _extend(work: Work, subscription: Subscription, plan: Plan) -> None:
         before=before,
         after=snapshot(subscription),
         reason="another retail key redeemed",
-        now=work.now,
     )

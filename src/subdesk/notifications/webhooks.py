@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook
 
-from subdesk.audit.log import record
+from subdesk.audit.log import audit
 from subdesk.context import Work
 from subdesk.db import Database, append_row
 from subdesk.errors import InvalidRequest, NotFound
@@ -64,13 +64,11 @@ def add_endpoint(work: Work, url: str, event_types: list[str]) -> tuple[WebhookE
     endpoint = WebhookEndpoint(url=url, secret=secret, event_types=event_types, created_at=work.now)
     work.session.add(endpoint)
     work.session.flush()
-    record(
-        work.session,
-        actor=work.actor,
+    audit(
+        work,
         action="webhook_endpoint.added",
         entity=("webhook_endpoint", endpoint.id),
-        after={"url": url, "event_types": event_types},  # never the secret
-        now=work.now,
+        after={"url": url, "event_types": event_types},
     )
     return endpoint, secret
 
@@ -119,14 +117,12 @@ def redeliver(work: Work, delivery_id: uuid.UUID) -> WebhookDelivery:
         raise NotFound("No such webhook delivery.", field="delivery_id")
     before = {"status": delivery.status, "attempts": delivery.attempts}
     delivery.status, delivery.attempts, delivery.next_attempt_at = "pending", 0, work.now
-    record(
-        work.session,
-        actor=work.actor,
+    audit(
+        work,
         action="webhook_delivery.redelivered",
         entity=("webhook_delivery", delivery.id),
         before=before,
         after={"status": "pending", "attempts": 0},
-        now=work.now,
     )
     return delivery
 

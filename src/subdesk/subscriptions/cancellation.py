@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from subdesk.audit.log import record
+from subdesk.audit.log import audit
 from subdesk.billing import ledger
 from subdesk.billing.refunds import ChargeFacts, RefundBasis, RefundPolicy, refund_for_cancel_now
 from subdesk.catalog.service import plan_of
@@ -288,9 +288,8 @@ def _confirm(
         "subscription.canceled",
         event_data(subscription, cancellation_id=cancellation.public_id, when=cancellation.mode),
     )
-    record(
-        work.session,
-        actor=work.actor,
+    audit(
+        work,
         action=f"subscription.canceled_{cancellation.mode}",
         entity=("subscription", subscription.id),
         account_id=subscription.account_id,
@@ -298,7 +297,6 @@ def _confirm(
         before=before,
         after={**snapshot(subscription), "cancellation_id": cancellation.public_id},
         reason=cancellation.reason,
-        now=work.now,
     )
 
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from subdesk.accounts.service import find_by_email, token_digest
-from subdesk.audit.log import Actor, record
+from subdesk.audit.log import Actor, audit, record
 from subdesk.billing.ledger import public_reference
 from subdesk.catalog.service import plan_of
 from subdesk.compliance.termination import Kind, covers, outcome
@@ -84,15 +84,13 @@ def receive(work: Work, declared: Declaration) -> CancellationDeclaration:
     )
     work.session.add(row)
     work.session.flush()
-    record(
-        work.session,
-        actor=work.actor,
+    audit(
+        work,
         action="declaration.received",
         entity=("cancellation_declaration", row.id),
         account_id=row.account_id,
         after={"public_id": row.public_id, "kind": row.kind, "status": row.status},
         reason=declared.reason,
-        now=work.now,
     )
     # An address with no account has no contract to report: nothing is sent to it, so the
     # page cannot be used to mail strangers words a stranger typed.

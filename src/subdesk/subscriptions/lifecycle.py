@@ -6,7 +6,7 @@ import uuid
 from dataclasses import replace
 from datetime import datetime
 
-from subdesk.audit.log import record
+from subdesk.audit.log import audit
 from subdesk.billing import ledger
 from subdesk.billing.gateway import Charge, ChargeAttempt
 from subdesk.billing.payment_methods import get_method
@@ -87,9 +87,8 @@ def _switch_auto_renew(
         _restore_period_end(subscription)
         _revoke_pending_cancellation(work, subscription)
         subscription.next_notice_at = work.now
-    record(
-        work.session,
-        actor=work.actor,
+    audit(
+        work,
         action="subscription.auto_renew_enabled" if enabled else "subscription.auto_renew_disabled",
         entity=("subscription", subscription.id),
         account_id=subscription.account_id,
@@ -97,7 +96,6 @@ def _switch_auto_renew(
         before=before,
         after=snapshot(subscription),
         reason=reason,
-        now=work.now,
     )
 
 
@@ -125,16 +123,14 @@ def _revoke_pending_cancellation(work: Work, subscription: Subscription) -> None
     if cancellation is None or cancellation.mode != "period_end":
         return
     cancellation.status = "revoked"
-    record(
-        work.session,
-        actor=work.actor,
+    audit(
+        work,
         action="cancellation.revoked",
         entity=("cancellation", cancellation.public_id),
         account_id=subscription.account_id,
         subscription_id=subscription.id,
         before={"status": "confirmed"},
         after={"status": "revoked"},
-        now=work.now,
     )
 
 
@@ -210,16 +206,14 @@ def change_plan(
     else:
         subscription.pending_plan_id = new.id
     subscription.updated_at = work.now
-    record(
-        work.session,
-        actor=work.actor,
+    audit(
+        work,
         action=f"subscription.plan_{kind.value}",
         entity=("subscription", subscription.id),
         account_id=account_id,
         subscription_id=subscription.id,
         before=before,
         after=snapshot(subscription),
-        now=work.now,
     )
     return subscription, kind
 
@@ -319,16 +313,14 @@ def change_payment_method(
     before = snapshot(subscription)
     subscription.payment_method_id = method.id
     subscription.updated_at = work.now
-    record(
-        work.session,
-        actor=work.actor,
+    audit(
+        work,
         action="subscription.payment_method_changed",
         entity=("subscription", subscription.id),
         account_id=account_id,
         subscription_id=subscription.id,
         before={**before, "payment_method": "previous"},
         after={**snapshot(subscription), "payment_method": f"{method.brand} {method.last4}"},
-        now=work.now,
     )
     if subscription.status == Status.PAST_DUE and subscription.auto_renew:
         # Due at once: the caller has the worker's steps retry it (worker.renewals.retry_now).

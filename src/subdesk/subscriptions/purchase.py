@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from subdesk.audit.log import record
+from subdesk.audit.log import audit
 from subdesk.billing import ledger
 from subdesk.billing.gateway import ChargeAttempt
 from subdesk.billing.payment_methods import get_method
@@ -130,9 +130,8 @@ def subscribe(work: Work, account_id: uuid.UUID, purchase: Purchase) -> Subscrip
             user_agent=(work.user_agent or "")[:400] or None,
         )
     )
-    record(
-        work.session,
-        actor=work.actor,
+    audit(
+        work,
         action="subscription.created",
         entity=("subscription", subscription.id),
         account_id=account_id,
@@ -143,7 +142,6 @@ def subscribe(work: Work, account_id: uuid.UUID, purchase: Purchase) -> Subscrip
             "disclosure_version": disclosure.version,
             **({"second_purchase_confirmed": True} if purchase.confirm_second_purchase else {}),
         },
-        now=work.now,
     )
     adopt_devices(work, subscription, plan.seats)
     messages.purchase_acknowledged(work, subscription, plan, disclosure, paid)

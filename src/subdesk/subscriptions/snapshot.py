@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from subdesk.audit.log import record
+from subdesk.audit.log import audit
 from subdesk.subscriptions.state import SubscriptionState
 
 if TYPE_CHECKING:
@@ -50,9 +50,8 @@ def audit_change(
     after: dict[str, Any] | None = None,
 ) -> None:
     """Append the audit event of a change to `subscription` (after: its snapshot by default)."""
-    record(
-        work.session,
-        actor=work.actor,
+    audit(
+        work,
         action=action,
         entity=("subscription", subscription.id),
         account_id=subscription.account_id,
@@ -60,5 +59,4 @@ def audit_change(
         before=before,
         after=after if after is not None else snapshot(subscription),
         reason=reason,
-        now=work.now,
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from subdesk.audit.log import record
+from subdesk.audit.log import audit
 from subdesk.context import Work
 from subdesk.errors import InvalidRequest, NotFound
 from subdesk.models import Account, CaseMessage, StaffMember, SupportCase
@@ -53,14 +53,12 @@ def _category(value: str) -> Category:
 
 
 def _audit(work: Work, case: SupportCase, action: str, **extra: str) -> None:
-    record(
-        work.session,
-        actor=work.actor,
+    audit(
+        work,
         action=f"case.{action}",
         entity=("case", case_number(case.id)),
         account_id=case.account_id,
         after={"status": case.status, "priority": case.priority, **extra},
-        now=work.now,
     )
 
 
@@ -205,16 +203,14 @@ def triage(
         case.first_response_due_at = first_response_due(case.created_at, new_priority)
     case.status, case.priority, case.assignee_id = new_status.value, new_priority.value, assignee_id
     case.updated_at = work.now
-    record(
-        work.session,
-        actor=work.actor,
+    audit(
+        work,
         action="case.updated",
         entity=("case", case_number(case.id)),
         account_id=case.account_id,
         before=before,
         after={"status": case.status, "priority": case.priority, "assignee": str(assignee_id)},
         reason=(reason or "").strip() or None,
-        now=work.now,
     )
 
 
@@ -227,15 +223,13 @@ def escalate(work: Work, staff: StaffMember, case: SupportCase, reason: str) -> 
     case.escalated_at, case.updated_at = work.now, work.now
     if case.status == CaseStatus.NEW:
         case.status = CaseStatus.OPEN.value
-    record(
-        work.session,
-        actor=work.actor,
+    audit(
+        work,
         action="case.escalated",
         entity=("case", case_number(case.id)),
         account_id=case.account_id,
         after={"escalated": True, "status": case.status},
         reason=why,
-        now=work.now,
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from subdesk.audit.log import record
+from subdesk.audit.log import audit
 from subdesk.context import Work
 from subdesk.errors import Conflict, InvalidRequest, NotFound
 from subdesk.models import OfficialDomain, OfficialPhone, ScamNumber
@@ -174,13 +174,4 @@ def audit_change(
     reason: str | None = None,
 ) -> None:
     """Append the audit event of a trust-team change."""
-    record(
-        work.session,
-        actor=work.actor,
-        action=action,
-        entity=entity,
-        before=before,
-        after=after,
-        reason=reason,
-        now=work.now,
-    )
+    audit(work, action=action, entity=entity, before=before, after=after, reason=reason)

@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import select
 
-from subdesk.audit.log import record
+from subdesk.audit.log import audit
 from subdesk.channels.partners.keys import issue_key
 from subdesk.context import Work
 from subdesk.errors import Conflict, InvalidRequest, NotFound
@@ -26,13 +26,11 @@ def add_partner(work: Work, code: str, name: str, status_url: str | None) -> str
     partner = Partner(code=code, name=name, status_url=status_url, created_at=work.now)
     work.session.add(partner)
     work.session.flush()
-    record(
-        work.session,
-        actor=work.actor,
+    audit(
+        work,
         action="partner.added",
         entity=("partner", partner.id),
         after={"code": code, "name": name, "status_url": status_url},
-        now=work.now,
     )
     return issue_key(work, partner)
 

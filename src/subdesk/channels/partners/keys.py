@@ -7,7 +7,7 @@ import secrets
 
 from sqlalchemy import select
 
-from subdesk.audit.log import record
+from subdesk.audit.log import audit
 from subdesk.context import Work
 from subdesk.errors import NotAuthenticated, NotFound
 from subdesk.models import Partner, PartnerKey
@@ -24,13 +24,8 @@ def issue_key(work: Work, partner: Partner) -> str:
     work.session.add(
         PartnerKey(partner_id=partner.id, prefix=prefix, key_hash=digest(key), created_at=work.now)
     )
-    record(
-        work.session,
-        actor=work.actor,
-        action="partner.key_issued",
-        entity=("partner", partner.id),
-        after={"prefix": prefix},
-        now=work.now,
+    audit(
+        work, action="partner.key_issued", entity=("partner", partner.id), after={"prefix": prefix}
     )
     return key
 
@@ -41,14 +36,12 @@ def revoke_key(work: Work, prefix: str) -> PartnerKey:
         raise NotFound("No partner key with this prefix.", field="prefix")
     if row.revoked_at is None:
         row.revoked_at = work.now
-        record(
-            work.session,
-            actor=work.actor,
+        audit(
+            work,
             action="partner.key_revoked",
             entity=("partner", row.partner_id),
             before={"prefix": prefix, "revoked": False},
             after={"prefix": prefix, "revoked": True},
-            now=work.now,
         )
     return row
 

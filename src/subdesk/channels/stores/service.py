@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from subdesk.audit.log import record
+from subdesk.audit.log import audit
 from subdesk.channels.stores import repository
 from subdesk.channels.stores.mirror import keep_state, mirror, state_of
 from subdesk.channels.stores.rules import StoreNotice, merge, plan_code_for, with_expiry
@@ -77,14 +77,12 @@ def register_google_purchase(
     if row.account_id is None:
         row.account_id, row.product_id = account_id, row.product_id or product_id
         row.updated_at = work.now
-        record(
-            work.session,
-            actor=work.actor,
+        audit(
+            work,
             action="store_purchase.registered",
             entity=("store_subscription", row.id),
             account_id=account_id,
             after={"store": "google", "product_id": row.product_id},
-            now=work.now,
         )
         mirror(work, row, plan_for(work, row.product_id), reason="google: purchase registered")
     if row.subscription_id is None:

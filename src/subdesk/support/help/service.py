@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from subdesk.audit.log import record
+from subdesk.audit.log import audit
 from subdesk.context import Work
 from subdesk.errors import Conflict, NotFound
 from subdesk.models import HelpArticle, StaffMember
@@ -45,15 +45,13 @@ def save_article(
         article.body, article.platforms = text.body, text.platforms
     article.updated_at, article.updated_by = work.now, work.actor.id
     work.session.flush()
-    record(
-        work.session,
-        actor=work.actor,
+    audit(
+        work,
         action="support.article_created" if before is None else "support.article_updated",
         entity=("help_article", article.id),
         before=before,
         after=_summary(article),
         reason=why,
-        now=work.now,
     )
     return article
 
