@@ -447,11 +447,7 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=2.0, help="seconds between two of one")
     parser.add_argument("--cancels", type=int, default=2000, help="customers who may cancel")
     parser.add_argument(
-        "--worker-nice", type=int, default=0, help="the workers' CPU niceness (deploy/: 10)"
-    )
-    parser.add_argument("--api-processes", type=int, default=1, help="`subdesk serve --workers`")
-    parser.add_argument(
-        "--worker-nice", type=int, default=0, help="the workers' CPU niceness (deploy/: 10)"
+        "--worker-nice", type=int, default=0, help="workers' niceness (10: API first)"
     )
     parser.add_argument("--api-processes", type=int, default=1, help="`subdesk serve --workers`")
     parser.add_argument("--keep", action="store_true", help="keep the processes' logs")

@@ -16,7 +16,7 @@ from subdesk.accounts.passwords import limit_hashes_at_once
 from subdesk.after_answer import AfterAnswer
 from subdesk.agent.api import router as agent_api_router
 from subdesk.agent.app import install_agent
-from subdesk.agent.errors import error_page
+from subdesk.agent.errors import console_error_page, is_console
 from subdesk.billing.api import router as billing_router
 from subdesk.billing.events_api import router as processor_events_router
 from subdesk.body_limit import BodyLimit
@@ -35,6 +35,7 @@ from subdesk.operations import health
 from subdesk.operations.api import router as operations_router
 from subdesk.operations.logging import current_request_id
 from subdesk.operations.requests import RequestTelemetry
+from subdesk.portal import pages
 from subdesk.portal.app import install_portal
 from subdesk.portal.pages import API_PREFIXES, is_page
 from subdesk.ratelimit import (
@@ -115,6 +116,14 @@ def create_app(
         docs=docs_policies(app),
     )
     return app
+
+
+def error_page(request: Request, status: int, error: SubdeskError | None = None) -> Response:
+    """What went wrong and where to go next, styled for whoever was looking: under /agent in
+    the console's layout, elsewhere the portal's."""
+    if is_console(request):
+        return console_error_page(request, status, error)
+    return pages.error_page(request, status, error)
 
 
 def _install_error_handlers(app: FastAPI) -> None:

@@ -22,6 +22,8 @@ OUTSIDE = (
     "httpx", "httpx2", "requests", "stripe", "redis", "smtplib", "socket", "subprocess",
     "argon2", "aiosmtpd", "urllib.request", "prometheus_client",
 )  # fmt: skip
+# The customer portal and the support console share the web kit, never each other.
+APART = (("subdesk.agent", "subdesk.portal"), ("subdesk.portal", "subdesk.agent"))
 # What a service (use case) may not import: it raises subdesk's errors, never HTTP ones.
 HTTP = ("fastapi", "starlette", "subdesk.http", "subdesk.portal", "subdesk.agent.web")
 
@@ -173,7 +175,8 @@ def violations(modules: dict[str, Module]) -> list[str]:
     - a pure module reaches no storage, web or outside I/O, even through what it imports;
     - a service imports nothing of the web: it raises subdesk's errors, not HTTP ones;
     - a route (`api.py`) reaches tables only through services and repositories: it
-      imports no SQLAlchemy and writes no query of its own."""
+      imports no SQLAlchemy and writes no query of its own;
+    - the portal and the console import nothing of each other (both use `subdesk.web`)."""
     graph = local_graph(modules)
     found = [f"import cycle: {' -> '.join(group)}" for group in cycles(graph)]
     for name, module in sorted(modules.items()):
@@ -189,6 +192,10 @@ def violations(modules: dict[str, Module]) -> list[str]:
         if is_service(module):
             roots = {_under(i, HTTP) for i in module.imports} - {None}
             found += [f"service {name} imports {root}" for root in sorted(roots)]
+        for here, there in APART:
+            if _under(name, (here,)):
+                roots = {_under(i, (there,)) for i in module.imports} - {None}
+                found += [f"{name} imports {root}" for root in sorted(roots)]
         if is_route(module):
             roots = {_under(i, ("sqlalchemy",)) for i in module.imports} - {None}
             found += [f"route {name} imports {root}" for root in sorted(roots)]

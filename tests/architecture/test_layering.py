@@ -69,6 +69,10 @@ CLEAN = {
             {"billing/api.py": "from sqlalchemy import select\n"},
             "route subdesk.billing.api imports sqlalchemy",
         ),
+        (
+            {"agent/cases.py": "from subdesk.portal.web import redirect\n", "portal/web.py": ""},
+            "subdesk.agent.cases imports subdesk.portal",
+        ),
     ],
 )
 def test_a_planted_violation_is_found(

@@ -9,11 +9,11 @@ from fastapi.responses import HTMLResponse, Response
 from subdesk.agent.web import render, staff
 from subdesk.errors import InvalidRequest, NotAuthenticated, SubdeskError
 from subdesk.fields import FormText as Field
-from subdesk.portal.web import redirect
 from subdesk.support.help import repository, service
 from subdesk.support.help.rules import LANGUAGES
 from subdesk.support.rules import Permission, require
 from subdesk.text import is_ascii_digits
+from subdesk.web.kit import redirect
 
 router = APIRouter(include_in_schema=False)
 FIELDS = ("slug", "language", "title", "platforms", "body")

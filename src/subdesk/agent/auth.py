@@ -8,8 +8,8 @@ from fastapi.responses import HTMLResponse, Response
 from subdesk.agent.web import SESSION_STAFF, render, safe_next, staff
 from subdesk.errors import RateLimited, SubdeskError
 from subdesk.fields import FormText as Field
-from subdesk.portal.web import form_error, redirect, visitor
 from subdesk.support import staff as staff_accounts
+from subdesk.web.kit import form_error, redirect, visitor
 
 router = APIRouter(include_in_schema=False)
 

@@ -11,9 +11,9 @@ from subdesk.agent.web import render, staff
 from subdesk.errors import NotAuthenticated, SubdeskError
 from subdesk.fields import FormText as Field
 from subdesk.http import parse_uuid
-from subdesk.portal.web import redirect
 from subdesk.support import billing_problems
 from subdesk.support.rules import Permission, require
+from subdesk.web.kit import redirect
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/agent/billing-problems"

@@ -13,10 +13,10 @@ from subdesk.errors import NotAuthenticated, SubdeskError
 from subdesk.fields import FormText as Field
 from subdesk.http import parse_uuid
 from subdesk.models import StaffMember, SupportCase
-from subdesk.portal.web import redirect
 from subdesk.support import cases, repository
 from subdesk.support import staff as staff_accounts
 from subdesk.support.rules import CaseStatus, Category, Priority, response_clock
+from subdesk.web.kit import redirect
 
 router = APIRouter(include_in_schema=False)
 Step = Callable[[Work, StaffMember, SupportCase], object]

@@ -15,10 +15,10 @@ from subdesk.errors import InvalidRequest, NotAuthenticated, SubdeskError
 from subdesk.fields import FormText as Field
 from subdesk.http import parse_uuid, runtime_of
 from subdesk.models import StaffMember
-from subdesk.portal.web import new_form_key, redirect
 from subdesk.subscriptions.cancellation import When
 from subdesk.support import actions, cases, overview, refund_exceptions
 from subdesk.support.rules import RESENDABLE, Category, parse_amount
+from subdesk.web.kit import new_form_key, redirect
 
 router = APIRouter(include_in_schema=False)
 Action = Callable[[Work, StaffMember, uuid.UUID], object]

@@ -1,4 +1,5 @@
-"""Error pages: under /agent in the console's own layout, elsewhere the portal's."""
+"""The console's own error page, in its layout (the app sends each error to the portal's
+page or to this one by its path)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,17 @@ from fastapi.responses import Response
 
 from subdesk.agent.web import render
 from subdesk.errors import SubdeskError
-from subdesk.portal import pages
 
 CONSOLE = "/agent"
 
 
-def error_page(request: Request, status: int, error: SubdeskError | None = None) -> Response:
-    """What went wrong and where to go next, styled for whoever was looking."""
+def is_console(request: Request) -> bool:
     path = request.url.path
-    if path != CONSOLE and not path.startswith(CONSOLE + "/"):
-        return pages.error_page(request, status, error)
+    return path == CONSOLE or path.startswith(CONSOLE + "/")
+
+
+def console_error_page(
+    request: Request, status: int, error: SubdeskError | None = None
+) -> Response:
     context = {"status": status, "problem": error.message if error else None}
     return render(request, "console_error.html", context, status=status)

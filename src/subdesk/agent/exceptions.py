@@ -14,8 +14,8 @@ from subdesk.errors import NotAuthenticated, SubdeskError
 from subdesk.fields import FormText as Field
 from subdesk.http import parse_uuid
 from subdesk.models import StaffMember
-from subdesk.portal.web import redirect
 from subdesk.support import refund_exceptions, repository
+from subdesk.web.kit import redirect
 
 router = APIRouter(include_in_schema=False)
 

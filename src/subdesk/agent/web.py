@@ -19,9 +19,9 @@ from subdesk.errors import NotAuthenticated
 from subdesk.models import StaffMember
 from subdesk.money import CURRENCY_EXPONENTS, Money
 from subdesk.notifications.formatting import format_day, format_moment, format_money
-from subdesk.portal.web import session_of, visitor
 from subdesk.support import staff as staff_accounts
 from subdesk.support.rules import Permission, allows, case_number
+from subdesk.web.kit import session_of, visitor
 
 # Not the customer's key ("token"): a customer's session never opens the console.
 SESSION_STAFF = "staff_token"  # noqa: S105 - the session key, not a secret

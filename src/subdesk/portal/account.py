@@ -20,10 +20,11 @@ from subdesk.http import parse_uuid, runtime_of
 from subdesk.licensing.devices import list_devices
 from subdesk.models import Account, PaymentMethod
 from subdesk.portal.views import channel_words, status_line
-from subdesk.portal.web import customer, redirect, render
+from subdesk.portal.web import customer, render
 from subdesk.subscriptions import lifecycle, queries, repository
 from subdesk.subscriptions.schemas import SubscriptionOut
 from subdesk.subscriptions.withdrawal import can_withdraw
+from subdesk.web.kit import redirect
 
 router = APIRouter(include_in_schema=False)
 

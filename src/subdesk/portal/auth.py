@@ -11,17 +11,10 @@ from subdesk.accounts import recovery, service
 from subdesk.accounts.schemas import SignIn, SignUp
 from subdesk.errors import RateLimited, SubdeskError
 from subdesk.fields import FormText as Field
-from subdesk.portal.web import (
-    SESSION_LOCALE,
-    SESSION_TOKEN,
-    customer,
-    form_error,
-    redirect,
-    render,
-    visitor,
-)
+from subdesk.portal.web import SESSION_LOCALE, SESSION_TOKEN, customer, render
 from subdesk.redirects import safe_next
 from subdesk.schemas import Input
+from subdesk.web.kit import form_error, redirect, visitor
 
 router = APIRouter(include_in_schema=False)
 

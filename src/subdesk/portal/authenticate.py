@@ -8,8 +8,9 @@ from fastapi.responses import HTMLResponse, Response
 from subdesk.catalog.service import plan_of
 from subdesk.errors import SubdeskError
 from subdesk.http import database_of, parse_uuid, runtime_of
-from subdesk.portal.web import customer, form_error, redirect, render
+from subdesk.portal.web import customer, render
 from subdesk.subscriptions import repository
+from subdesk.web.kit import form_error, redirect
 from subdesk.worker import renewals
 
 router = APIRouter(include_in_schema=False)

@@ -13,8 +13,9 @@ from subdesk.errors import SubdeskError
 from subdesk.fields import FormText as Text
 from subdesk.http import parse_uuid, runtime_of
 from subdesk.money import Money
-from subdesk.portal.web import SESSION_TOKEN, customer, form_error, locale_of, redirect, render
+from subdesk.portal.web import SESSION_TOKEN, customer, locale_of, render
 from subdesk.subscriptions import queries
+from subdesk.web.kit import form_error, redirect
 
 router = APIRouter(include_in_schema=False)
 

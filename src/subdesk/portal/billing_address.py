@@ -11,7 +11,8 @@ from subdesk.billing.tax.rules import Jurisdiction, prices_include_tax
 from subdesk.errors import SubdeskError
 from subdesk.fields import FormText as Text
 from subdesk.portal.auth import COUNTRIES
-from subdesk.portal.web import customer, form_error, redirect, render
+from subdesk.portal.web import customer, render
+from subdesk.web.kit import form_error, redirect
 
 router = APIRouter(include_in_schema=False)
 

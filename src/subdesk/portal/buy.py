@@ -19,10 +19,11 @@ from subdesk.fields import FormText as Field
 from subdesk.http import database_of, parse_uuid, runtime_of
 from subdesk.models import Account
 from subdesk.portal.account import subscription_context
-from subdesk.portal.web import customer, form_error, new_form_key, redirect, render, visitor
+from subdesk.portal.web import customer, render
 from subdesk.subscriptions import checkout, duplicate_purchases, purchase
 from subdesk.subscriptions.duplicate_purchases import DuplicatePurchase
 from subdesk.text import is_ascii_digits
+from subdesk.web.kit import form_error, new_form_key, redirect, visitor
 
 router = APIRouter(include_in_schema=False)
 

@@ -17,11 +17,12 @@ from subdesk.fields import FormText
 from subdesk.http import database_of, parse_uuid, runtime_of
 from subdesk.models import Cancellation, Subscription
 from subdesk.money import Money
-from subdesk.portal.web import customer, new_form_key, redirect, render
+from subdesk.portal.web import customer, render
 from subdesk.subscriptions import bundles, cancellation, checkout, repository, withdrawal
 from subdesk.subscriptions.cancellation import When
 from subdesk.subscriptions.channels import CANCEL_STEPS, STORES, Channel
 from subdesk.subscriptions.retention import save_offer
+from subdesk.web.kit import new_form_key, redirect
 
 router = APIRouter(include_in_schema=False)
 

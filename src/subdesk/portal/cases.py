@@ -7,9 +7,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from subdesk.errors import NotAuthenticated, SubdeskError
 from subdesk.fields import FormText as Field
-from subdesk.portal.web import customer, form_error, redirect, render
+from subdesk.portal.web import customer, render
 from subdesk.support import cases
 from subdesk.support.rules import Category, case_number
+from subdesk.web.kit import form_error, redirect
 
 router = APIRouter(include_in_schema=False)
 FIELDS = ("subject", "category", "body")

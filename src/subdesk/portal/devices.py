@@ -10,8 +10,9 @@ from subdesk.fields import FormText
 from subdesk.http import parse_uuid
 from subdesk.licensing import devices
 from subdesk.licensing.schemas import RenameIn
-from subdesk.portal.web import customer, redirect, render
+from subdesk.portal.web import customer, render
 from subdesk.subscriptions import queries
+from subdesk.web.kit import redirect
 
 router = APIRouter(include_in_schema=False)
 

@@ -14,9 +14,10 @@ from subdesk.compliance.termination import Kind
 from subdesk.errors import InvalidRequest, RateLimited, SubdeskError
 from subdesk.fields import FormText as Text
 from subdesk.portal.i18n import translations
-from subdesk.portal.web import form_error, render, visitor
+from subdesk.portal.web import render
 from subdesk.schemas import Input
 from subdesk.subscriptions.declarations import Declaration, disputable, dispute, receive
+from subdesk.web.kit import form_error, visitor
 
 router = APIRouter(include_in_schema=False)
 

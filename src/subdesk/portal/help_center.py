@@ -11,7 +11,7 @@ from markupsafe import Markup
 from subdesk.errors import NotFound
 from subdesk.fields import FormText
 from subdesk.models import HelpArticle
-from subdesk.portal.web import locale_of, redirect, render, session_of, visitor
+from subdesk.portal.web import locale_of, render
 from subdesk.support.help import repository, service
 from subdesk.support.help.rules import (
     CHECKIN_SLUGS,
@@ -20,6 +20,7 @@ from subdesk.support.help.rules import (
     platform_list,
     render_markdown,
 )
+from subdesk.web.kit import redirect, session_of, visitor
 
 router = APIRouter(include_in_schema=False)
 MAX_QUERY = 200

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from subdesk.errors import SubdeskError
-from subdesk.portal.web import SESSION_TOKEN, redirect, render
+from subdesk.portal.web import SESSION_TOKEN, render
+from subdesk.web.kit import redirect
 
 router = APIRouter(include_in_schema=False)
 

@@ -9,8 +9,9 @@ from fastapi.responses import HTMLResponse, Response
 
 from subdesk.errors import SubdeskError
 from subdesk.fields import FormText
-from subdesk.portal.web import form_error, render, visitor
+from subdesk.portal.web import render
 from subdesk.trust import registry, service
+from subdesk.web.kit import form_error, visitor
 
 router = APIRouter(include_in_schema=False)
 

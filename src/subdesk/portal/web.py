@@ -3,26 +3,25 @@ of work per request."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from subdesk.accounts.service import account_for_token
 from subdesk.audit.log import Actor
 from subdesk.context import Work
-from subdesk.errors import NotAuthenticated, SubdeskError
-from subdesk.http import database_of, work_of
+from subdesk.errors import NotAuthenticated
 from subdesk.models import Account
 from subdesk.money import Money
 from subdesk.notifications.formatting import format_day, format_moment, format_money
 from subdesk.portal.i18n import pick_locale, translations
+from subdesk.web.kit import session_of, visitor
 
 SESSION_TOKEN = "token"  # noqa: S105 - the session key under which the sign-in token lives
 SESSION_LOCALE = "locale"
@@ -37,12 +36,6 @@ _templates = Environment(
 
 class SignInNeeded(NotAuthenticated):
     """A portal page for signed-in customers was asked for without a session."""
-
-
-def session_of(request: Request) -> dict[str, Any]:
-    """The signed session (empty on error pages rendered outside the session middleware)."""
-    session: dict[str, Any] = request.scope.get("session", {})
-    return session
 
 
 def locale_of(request: Request, account: Account | None = None) -> str:
@@ -81,24 +74,6 @@ def render(
     return HTMLResponse(page, status_code=status)
 
 
-def redirect(url: str) -> RedirectResponse:
-    """After a form: see the result with a GET (a reload never submits twice)."""
-    return RedirectResponse(url, status_code=303)
-
-
-def new_form_key() -> str:
-    """An idempotency key rendered into a form: submitting it twice has one effect."""
-    return str(uuid.uuid4())
-
-
-@contextmanager
-def visitor(request: Request, *, writes: bool = False) -> Iterator[Work]:
-    """A unit of work for someone who need not be signed in."""
-    database = database_of(request)
-    with database.transaction() if writes else database.reading() as session:
-        yield work_of(request, session)
-
-
 @contextmanager
 def customer(request: Request, *, writes: bool = False) -> Iterator[tuple[Work, Account]]:
     """A unit of work for the signed-in customer; without a session, SignInNeeded."""
@@ -112,10 +87,3 @@ def customer(request: Request, *, writes: bool = False) -> Iterator[tuple[Work, 
             request.session.pop(SESSION_TOKEN, None)
             raise SignInNeeded("Please sign in again.", code="sign_in_needed") from None
         yield replace(work, actor=Actor.customer(account.id)), account
-
-
-def form_error(error: SubdeskError, fields: Collection[str] = ()) -> dict[str, str]:
-    """A refusal as the errors of a form: the message next to its field, or at the top when
-    the field is not one of the form's `fields`."""
-    field = error.field if error.field is not None and error.field in fields else "_form"
-    return {field: error.message}

@@ -24,7 +24,9 @@ from subdesk.models import Subscription
 
 @dataclass(slots=True)
 class ClaimedSubscription:
-    """One claimed row; field names are the column names (all but `created_at`)."""
+    """One claimed row; field names are the column names, all but `created_at` and
+    `second_purchase_confirmed` (what the buyer confirmed when buying: renewals neither read
+    nor write them)."""
 
     id: uuid.UUID
     account_id: uuid.UUID
