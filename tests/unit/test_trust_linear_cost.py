@@ -119,11 +119,13 @@ def ordinary() -> str:
     return ordinary_page()
 
 
-def interleaved(page: str, ordinary: str, limit: float) -> tuple[float, float]:
+def interleaved(
+    page: str, ordinary: str, limit: float, turns: int = REPEATS
+) -> tuple[float, float]:
     """The least CPU time of `page` and of the ordinary page, measured turn about, so that a
     change of the machine's load in between weighs on both alike."""
     best_page, best_ordinary = float("inf"), float("inf")
-    for _ in range(REPEATS):
+    for _ in range(turns):
         best_ordinary = min(best_ordinary, fastest(ordinary, repeats=1))
         best_page = min(best_page, fastest(page, limit=best_ordinary * limit, repeats=1))
         if best_page == float("inf"):
@@ -140,6 +142,12 @@ def test_a_megabyte_built_to_be_slow_costs_at_most_three_ordinary_megabytes(
     # The stop only spares minutes on quadratic code: it counts every thread of the process,
     # so it is set far above what the ratio allows.
     seconds, ordinary_seconds = interleaved(page, ordinary, limit=MAX_RATIO * 10)
+    if MAX_RATIO < seconds / ordinary_seconds < float("inf"):
+        # On a loaded machine (CI beside PostgreSQL, two vCPUs) a run of five turns can
+        # still be slowed throughout: three times as many turns again, the least of all
+        # kept. Code that is really slower stays slower in every turn.
+        more = interleaved(page, ordinary, limit=MAX_RATIO * 10, turns=3 * REPEATS)
+        seconds, ordinary_seconds = min(seconds, more[0]), min(ordinary_seconds, more[1])
     ratio = seconds / ordinary_seconds
     print(f"{name}: {seconds * 1000:.0f} ms, {ratio:.2f}x the ordinary page")
     assert ratio <= MAX_RATIO, f"{name}: {ratio:.1f} times the ordinary page"
