@@ -14,10 +14,15 @@ from subdesk.catalog.service import plan_of
 from subdesk.context import Work
 from subdesk.errors import Conflict
 from subdesk.models import Cancellation, Plan, Product, Subscription
-from subdesk.subscriptions import addons, repository
+from subdesk.subscriptions import addons
 from subdesk.subscriptions.addon_rules import main_renews
-from subdesk.subscriptions.cancellation import When, addon_cancellations, cancel, cancel_locked
-from subdesk.subscriptions.channels import refuse_if_billed_elsewhere
+from subdesk.subscriptions.cancellation import (
+    When,
+    addon_cancellations,
+    cancel,
+    cancel_locked,
+    locked_for_cancel,
+)
 from subdesk.subscriptions.rules import LIVE, Status
 
 
@@ -104,8 +109,7 @@ def cancel_with_addons(
 ) -> Canceled:
     """Cancel a subscription, which ends its own add-ons with it, and, if asked, every other
     add-on of the account too (on the same terms, each under its own refund rules)."""
-    subscription = repository.get_owned(work.session, account_id, subscription_id, lock=True)
-    refuse_if_billed_elsewhere(subscription.channel)
+    subscription = locked_for_cancel(work, account_id, subscription_id)
     done = cancel_locked(work, subscription, when, reason)
     ended = addon_cancellations(work, done)
     if not include_addons or is_addon(work, subscription):

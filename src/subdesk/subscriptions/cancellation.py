@@ -218,9 +218,18 @@ def cancel(
     """Cancel once; a repeat returns the same cancellation and moves no money. A withdrawal
     (EU, see compliance.withdrawal) cancels now and refunds everything. The add-ons of a
     main subscription end with it (`end_addons`)."""
+    subscription = locked_for_cancel(work, account_id, subscription_id)
+    return cancel_locked(work, subscription, when, reason, withdrawal=withdrawal)
+
+
+def locked_for_cancel(
+    work: Work, account_id: uuid.UUID, subscription_id: uuid.UUID
+) -> Subscription:
+    """The account's subscription, locked, if subdesk is the one to cancel it (not a store's
+    or a provider's)."""
     subscription = repository.get_owned(work.session, account_id, subscription_id, lock=True)
     refuse_if_billed_elsewhere(subscription.channel)
-    return cancel_locked(work, subscription, when, reason, withdrawal=withdrawal)
+    return subscription
 
 
 def cancel_locked(
